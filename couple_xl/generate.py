@@ -1,0 +1,155 @@
+"""Generate a round of workbooks for a partnership: one per partner, plus a manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError, Location, OutputExistsError
+from .inputs import PartnerEntry
+from .metadata import MANIFEST_SUFFIX, Manifest, ManifestPartner, WorkbookMetadata
+from .naming import inside, partnership_id, safe_component, slugify, unique_filenames
+from .templates import Template
+from .workbook import write_workbook
+
+
+@dataclass(frozen=True)
+class RoundRequest:
+    """Everything `couple-xl new` needs to write a round."""
+
+    partnership_name: str
+    partners: list[PartnerEntry]
+    template: Template
+    out_dir: Path
+    round_label: str | None = None
+    round_date: dt.date = field(default_factory=dt.date.today)
+    due_date: dt.date | None = None
+    contact: str = ""
+    partnership_id: str | None = None
+    force: bool = False
+
+
+@dataclass
+class WrittenWorkbook:
+    partner: str
+    path: Path
+    return_id: str
+
+
+@dataclass
+class RoundResult:
+    """What was written, and anything the coordinator should know."""
+
+    partnership_id: str
+    round_label: str
+    workbooks: list[WrittenWorkbook]
+    manifest: Path
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_partnership_id(value: str) -> str:
+    value = value.strip().lower()
+    if not value or slugify(value) != value:
+        raise InputError(
+            f"partnership id '{value}' must be lower-case letters, digits and hyphens",
+            Location(key="--partnership-id"),
+        )
+    return value
+
+
+def new_round(request: RoundRequest) -> RoundResult:
+    """Write one workbook per partner and a manifest into ``request.out_dir``.
+
+    Refuses to overwrite existing files unless ``force`` is set; nothing is written
+    when any target exists.
+    """
+    name = " ".join(request.partnership_name.split())
+    if not name:
+        raise InputError("the partnership name is blank")
+    if not request.partners:
+        raise InputError("no partners given: use --partner or --partners-file")
+    pid = (
+        _check_partnership_id(request.partnership_id)
+        if request.partnership_id
+        else partnership_id(name)
+    )
+    round_label = " ".join((request.round_label or request.round_date.isoformat()).split())
+    if not round_label:
+        raise InputError("the round label is blank", Location(key="--round"))
+    warnings: list[str] = []
+    if request.due_date and request.due_date < request.round_date:
+        warnings.append(
+            f"the due date {request.due_date.isoformat()} is before the round date "
+            f"{request.round_date.isoformat()}"
+        )
+
+    out = request.out_dir
+    if out.exists() and not out.is_dir():
+        raise InputError("the output path exists and is not a folder", Location(file=out))
+    prefix = (
+        f"{safe_component(name, 'partnership')[:30]}_{safe_component(round_label, 'round')[:20]}"
+    )
+    stems = [f"{prefix}_{safe_component(p.name, 'partner')}" for p in request.partners]
+    filenames = unique_filenames(stems, ".xlsx")
+    manifest_name = f"{prefix}{MANIFEST_SUFFIX}"
+    out.mkdir(parents=True, exist_ok=True)
+    targets = [inside(out, f) for f in filenames]
+    manifest_path = inside(out, manifest_name)
+    if not request.force:
+        for target in [*targets, manifest_path]:
+            if target.exists():
+                raise OutputExistsError(
+                    "already exists; use --force to overwrite it, or choose another --out folder",
+                    Location(file=target),
+                )
+
+    created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    template = request.template
+    written: list[WrittenWorkbook] = []
+    for entry, target in zip(request.partners, targets):
+        meta = WorkbookMetadata(
+            template_id=template.id,
+            template_version=template.version,
+            template_sha256=template.fingerprint,
+            partnership_id=pid,
+            partnership_name=name,
+            partner=entry.name,
+            round=round_label,
+            round_date=request.round_date,
+            due_date=request.due_date,
+            contact=request.contact,
+            return_id=uuid.uuid4().hex,
+            created=created,
+            generator=f"couple_xl {__version__}",
+        )
+        write_workbook(template, meta, target)
+        written.append(WrittenWorkbook(entry.name, target, meta.return_id))
+
+    manifest = Manifest(
+        partnership_id=pid,
+        partnership_name=name,
+        round=round_label,
+        round_date=request.round_date,
+        due_date=request.due_date,
+        contact=request.contact,
+        template_id=template.id,
+        template_version=template.version,
+        created=created,
+        partners=[
+            ManifestPartner(
+                partner=w.partner,
+                return_id=w.return_id,
+                file=w.path.name,
+                email=entry.email,
+                contact=entry.contact,
+            )
+            for w, entry in zip(written, request.partners)
+        ],
+    )
+    tmp = manifest_path.with_name(f".tmp-{manifest_path.name}")
+    tmp.write_text(manifest.to_json(), encoding="utf-8")
+    tmp.replace(manifest_path)
+    return RoundResult(pid, round_label, written, manifest_path, warnings)

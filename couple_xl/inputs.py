@@ -1,0 +1,208 @@
+"""Parsing what a coordinator types or supplies: dates, contacts and partner lists."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+
+from .errors import InputError, Location
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+def parse_date(text: str, what: str = "date") -> dt.date:
+    """Parse YYYY-MM-DD, or DD/MM/YYYY when the day and month cannot be confused.
+
+    "03/04/2026" could be 3 April or 4 March, so it is refused; "25/12/2026" is not.
+    """
+    text = text.strip()
+    if m := _ISO.match(text):
+        year, month, day = (int(g) for g in m.groups())
+    elif m := _DMY.match(text):
+        day, month, year = (int(g) for g in m.groups())
+        if month > 12 and day <= 12:
+            raise InputError(
+                f"{what} '{text}' looks like month/day/year; write it as "
+                f"{year:04d}-{day:02d}-{month:02d} (YYYY-MM-DD)"
+            )
+        if day <= 12 and month <= 12 and day != month:
+            raise InputError(
+                f"{what} '{text}' is ambiguous: it could be {_long(year, month, day)} or "
+                f"{_long(year, day, month)}. Write it as YYYY-MM-DD, for example "
+                f"{year:04d}-{month:02d}-{day:02d}"
+            )
+    else:
+        raise InputError(f"{what} '{text}' is not a date: use YYYY-MM-DD, for example 2026-03-31")
+    try:
+        return dt.date(year, month, day)
+    except ValueError as err:
+        raise InputError(f"{what} '{text}' is not a real date ({err})") from None
+
+
+def _long(year: int, month: int, day: int) -> str:
+    try:
+        return dt.date(year, month, day).strftime("%d %B %Y").lstrip("0")
+    except ValueError:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def check_email(text: str, where: Location | None = None) -> str:
+    text = text.strip()
+    if text and not _EMAIL.match(text):
+        raise InputError(f"'{text}' is not an email address", where)
+    return text
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who partners return their workbook to."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        if self.name and self.email:
+            return f"{self.name} <{self.email}>"
+        return self.name or self.email
+
+
+def parse_contact(text: str) -> Contact:
+    """Parse "Name <email>", a bare email, or a bare name."""
+    text = text.strip()
+    if "@" not in text:
+        if not text:
+            raise InputError('the contact is empty: give "NAME <EMAIL>"')
+        return Contact(text, "")
+    name, email = parseaddr(text)
+    if not email or ("<" in text and ">" not in text):
+        raise InputError(f"contact '{text}' is not in the form \"NAME <EMAIL>\"")
+    return Contact(name.strip(), check_email(email))
+
+
+@dataclass(frozen=True)
+class PartnerEntry:
+    """A partner organisation, with optional contact details."""
+
+    name: str
+    email: str = ""
+    contact: str = ""
+
+
+def _clean_name(name: str, where: Location) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InputError("the partner name is blank", where)
+    if len(name) > 200:
+        raise InputError("the partner name is longer than 200 characters", where)
+    return name
+
+
+def partner_entries(names: list[str], file_entries: list[PartnerEntry]) -> list[PartnerEntry]:
+    """Combine --partner names and partners-file rows, refusing duplicates."""
+    entries = [PartnerEntry(_clean_name(n, Location(key="--partner"))) for n in names]
+    entries += file_entries
+    seen: dict[str, str] = {}
+    for entry in entries:
+        key = entry.name.casefold()
+        if key in seen:
+            raise InputError(f"the partner '{entry.name}' is listed twice")
+        seen[key] = entry.name
+    return entries
+
+
+def read_partners_file(path: str | Path) -> list[PartnerEntry]:
+    """Read partners from a CSV or XLSX file with a header row.
+
+    Columns (any case): partner (required), email, contact. Blank rows are skipped.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("the partners file does not exist", Location(file=path))
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        rows, sheet = _xlsx_rows(path)
+    elif suffix in {".csv", ".txt"}:
+        rows, sheet = _csv_rows(path), None
+    else:
+        raise InputError(
+            "the partners file must be .csv or .xlsx (save other formats as one of those)",
+            Location(file=path),
+        )
+
+    def where(row: int, col: int | None = None) -> Location:
+        if sheet is None:
+            return Location(file=path, cell=f"row {row}")
+        from openpyxl.utils import get_column_letter
+
+        return Location(file=path, sheet=sheet, cell=f"{get_column_letter(col or 1)}{row}")
+
+    header_at = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), None)
+    if header_at is None:
+        raise InputError("the partners file is empty", Location(file=path))
+    header = [c.strip().lower() for c in rows[header_at]]
+    if "partner" not in header:
+        raise InputError(
+            "no 'partner' column in the header row (columns: partner, email, contact)",
+            where(header_at + 1),
+        )
+    unknown = [h for h in header if h and h not in {"partner", "email", "contact"}]
+    if unknown:
+        raise InputError(
+            f"unknown column '{unknown[0]}' (expected partner, email, contact)",
+            where(header_at + 1, header.index(unknown[0]) + 1),
+        )
+    cols = {name: header.index(name) for name in ("partner", "email", "contact") if name in header}
+    entries = []
+    for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        if not any(c.strip() for c in row):
+            continue
+
+        def cell(name: str, row: list[str] = row) -> str:
+            j = cols.get(name)
+            return row[j].strip() if j is not None and j < len(row) else ""
+
+        name_loc = where(i, cols["partner"] + 1)
+        name = _clean_name(cell("partner"), name_loc)
+        email_loc = where(i, cols.get("email", 0) + 1)
+        entries.append(PartnerEntry(name, check_email(cell("email"), email_loc), cell("contact")))
+    if not entries:
+        raise InputError("the partners file lists no partners", Location(file=path))
+    return entries
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's plain "CSV (Comma delimited)" on Windows writes the ANSI code page.
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), dialect)]
+
+
+def _xlsx_rows(path: Path) -> tuple[list[list[str]], str]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:
+        raise InputError(f"cannot read the partners workbook: {err}", Location(file=path)) from err
+    try:
+        ws = wb.worksheets[0]
+        rows = [
+            ["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)
+        ]
+        return rows, ws.title
+    finally:
+        wb.close()

@@ -1,0 +1,336 @@
+"""The COUPLE scoring engine: the single source of truth for every score.
+
+Pure Python, standard library only, no Excel and no couple_xl imports: the
+xlwings Lite code is generated from this file's own source, so it must stand
+alone. The native workbook formulas and the consolidator are tested against it.
+
+Rules:
+- A principle score is the weighted mean of its scored answers. Blank, N/A and
+  "Don't know" answers are left out of the denominator, never counted as 0.
+- answered = number of scored answers; coverage = answered / questions.
+- A score is provisional when coverage is below the minimum.
+- The band comes from the unrounded score (display rounds to 1 decimal).
+- Overall = mean of the principle scores that have at least one scored answer;
+  it is provisional when any principle is provisional or has no score.
+- Any other answer is invalid: it is reported with its question id and not counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+STRENGTH = "Strength"
+DEVELOPING = "Developing"
+CONCERN = "Concern"
+BANDS = (STRENGTH, DEVELOPING, CONCERN)
+
+# Comparisons with thresholds round to this many decimals first, so that a mean
+# Excel sums in another order (1 ulp away) never lands in a different band.
+COMPARE_DIGITS = 9
+
+# Characters that autocorrect or copy-and-paste put into typed answers. The
+# workbook formulas apply exactly the same clean-up (see normalise_text).
+_APOSTROPHES = ("\u2019", "\u2018")
+_NBSP = "\u00a0"
+
+
+def normalise_text(text: str) -> str:
+    """Clean typed text the way the workbook's formulas do, then lower-case it.
+
+    Mirrors LOWER(TRIM(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(CLEAN(x), NBSP, " "),
+    "’", "'"), "‘", "'"))): control characters removed, non-breaking spaces made
+    plain, curly apostrophes made straight, spaces trimmed and runs of spaces
+    folded to one.
+    """
+    text = "".join(ch for ch in text if ord(ch) >= 32)
+    text = text.replace(_NBSP, " ")
+    for apostrophe in _APOSTROPHES:
+        text = text.replace(apostrophe, "'")
+    return " ".join(part for part in text.split(" ") if part).lower()
+
+
+def _stable(x: float) -> float:
+    return round(x, COMPARE_DIGITS)
+
+
+@dataclass(frozen=True)
+class ScalePoint:
+    """One rated point of the scale, for example 4 "Agree"."""
+
+    value: int
+    label: str
+
+    @property
+    def choice(self) -> str:
+        """The text offered in the workbook's dropdown, for example "4 – Agree"."""
+        return f"{self.value} – {self.label}"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The answer scale: rated points, and unscored answers such as N/A."""
+
+    points: tuple[ScalePoint, ...]
+    unscored: tuple[str, ...] = ("N/A", "Don't know")
+    # Extra spellings accepted for an answer, keyed by that answer's canonical text
+    # (a point's label or an unscored answer), for example {"N/A": ("NA",)}.
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(p.value for p in self.points)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """Dropdown entries, in order: the rated points, then the unscored answers."""
+        return tuple(p.choice for p in self.points) + tuple(self.unscored)
+
+    def accepted(self) -> dict[str, int | None]:
+        """Every accepted spelling, normalised, mapped to its value (None = unscored).
+
+        A rated point is accepted as its number ("4"), its dropdown text
+        ("4 – Agree", also with a plain hyphen) and its bare label ("Agree").
+        """
+        table: dict[str, int | None] = {}
+
+        def add(text: str, value: int | None) -> None:
+            key = normalise_text(text)
+            if key in table and table[key] != value:
+                raise ValueError(f"the answer text {text!r} is ambiguous")
+            table[key] = value
+
+        for point in self.points:
+            add(str(point.value), point.value)
+            add(point.choice, point.value)
+            add(f"{point.value} - {point.label}", point.value)
+            add(point.label, point.value)
+            for alias in self.aliases.get(point.label, ()):
+                add(alias, point.value)
+        for text in self.unscored:
+            add(text, None)
+            for alias in self.aliases.get(text, ()):
+                add(alias, None)
+        return table
+
+
+STANDARD_SCALE = Scale(
+    points=(
+        ScalePoint(1, "Strongly disagree"),
+        ScalePoint(2, "Disagree"),
+        ScalePoint(3, "Neither agree nor disagree"),
+        ScalePoint(4, "Agree"),
+        ScalePoint(5, "Strongly agree"),
+    ),
+    unscored=("N/A", "Don't know"),
+    aliases={"N/A": ("NA", "Not applicable"), "Don't know": ("Dont know", "Do not know", "DK")},
+)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Band cut-offs, the coverage minimum and the disagreement threshold."""
+
+    strength: float = 4.0
+    developing: float = 3.0
+    min_coverage: float = 0.5
+    disagreement: float = 2.0
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+BLANK = "blank"
+SCORED = "scored"
+UNSCORED = "unscored"
+INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer as classified by the engine."""
+
+    kind: str  # BLANK, SCORED, UNSCORED or INVALID
+    value: int | None
+    raw: Any
+
+
+def read_answer(raw: Any, scale: Scale = STANDARD_SCALE, accepted: Mapping | None = None) -> Answer:
+    """Classify one cell's content: a number, a numeric string or a label.
+
+    Pass ``accepted`` (from ``scale.accepted()``) when classifying many answers.
+    """
+    if raw is None:
+        return Answer(BLANK, None, raw)
+    if isinstance(raw, bool):
+        return Answer(INVALID, None, raw)
+    if isinstance(raw, (int, float)):
+        if math.isfinite(raw) and raw in scale.values:
+            return Answer(SCORED, int(raw), raw)
+        return Answer(INVALID, None, raw)
+    if isinstance(raw, str):
+        key = normalise_text(raw)
+        if not key:
+            return Answer(BLANK, None, raw)
+        table = scale.accepted() if accepted is None else accepted
+        if key in table:
+            value = table[key]
+            return Answer(UNSCORED if value is None else SCORED, value, raw)
+    return Answer(INVALID, None, raw)
+
+
+@dataclass(frozen=True)
+class InvalidAnswer:
+    """An answer that is neither a scale value nor an unscored answer."""
+
+    question_id: str
+    raw: Any
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.raw!r} is not one of the answers on the scale"
+
+
+@dataclass(frozen=True)
+class PrincipleResult:
+    """The score of one principle for one respondent."""
+
+    score: float | None
+    answered: int
+    total: int
+    coverage: float
+    provisional: bool
+    band: str | None
+    unscored: int = 0
+    invalid: tuple[InvalidAnswer, ...] = ()
+
+    @property
+    def has_error(self) -> bool:
+        """True when an invalid answer was found: the workbook shows an error."""
+        return bool(self.invalid)
+
+
+def weighted_mean(values: Sequence[float], weights: Sequence[float]) -> float | None:
+    """sum(v·w) / sum(w), summed left to right as SUMPRODUCT does; None when empty."""
+    if not values:
+        return None
+    total_weight = sum(weights)
+    return sum(v * w for v, w in zip(values, weights)) / total_weight
+
+
+def band(score: float | None, strength: float = 4.0, developing: float = 3.0) -> str | None:
+    """The band word for an (unrounded) score; None when there is no score."""
+    if score is None:
+        return None
+    if _stable(score) >= strength:
+        return STRENGTH
+    if _stable(score) >= developing:
+        return DEVELOPING
+    return CONCERN
+
+
+def coverage(answered: int, total: int) -> float:
+    """answered ÷ questions (0 when there are no questions)."""
+    return answered / total if total else 0.0
+
+
+def is_provisional(coverage: float, minimum: float = 0.5) -> bool:
+    """A score is provisional when too few questions were answered."""
+    return _stable(coverage) < minimum
+
+
+def score_principle(
+    answers: Sequence[Any],
+    *,
+    weights: Sequence[float] | None = None,
+    question_ids: Sequence[str] | None = None,
+    scale: Scale = STANDARD_SCALE,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> PrincipleResult:
+    """Score one principle from its raw answers, in question order."""
+    n = len(answers)
+    weights = [1.0] * n if weights is None else list(weights)
+    ids = [f"#{i + 1}" for i in range(n)] if question_ids is None else list(question_ids)
+    if len(weights) != n or len(ids) != n:
+        raise ValueError("answers, weights and question ids must have the same length")
+    accepted = scale.accepted()
+    values: list[float] = []
+    used_weights: list[float] = []
+    invalid: list[InvalidAnswer] = []
+    unscored = 0
+    for raw, weight, qid in zip(answers, weights, ids):
+        answer = read_answer(raw, scale, accepted)
+        if answer.kind == SCORED:
+            values.append(answer.value)  # type: ignore[arg-type]
+            used_weights.append(weight)
+        elif answer.kind == UNSCORED:
+            unscored += 1
+        elif answer.kind == INVALID:
+            invalid.append(InvalidAnswer(qid, raw))
+    score = weighted_mean(values, used_weights)
+    cov = coverage(len(values), n)
+    return PrincipleResult(
+        score=score,
+        answered=len(values),
+        total=n,
+        coverage=cov,
+        provisional=is_provisional(cov, thresholds.min_coverage),
+        band=band(score, thresholds.strength, thresholds.developing),
+        unscored=unscored,
+        invalid=tuple(invalid),
+    )
+
+
+@dataclass(frozen=True)
+class OverallResult:
+    """The overall score across principles."""
+
+    score: float | None
+    provisional: bool
+    band: str | None
+    counted: int
+    has_error: bool = False
+
+
+def overall(
+    results: Iterable[PrincipleResult], thresholds: Thresholds = DEFAULT_THRESHOLDS
+) -> OverallResult:
+    """Mean of the principle scores that have at least one scored answer."""
+    results = list(results)
+    scores = [r.score for r in results if r.score is not None]
+    score = sum(scores) / len(scores) if scores else None
+    provisional = any(r.provisional or r.score is None for r in results) or not results
+    return OverallResult(
+        score=score,
+        provisional=provisional,
+        band=band(score, thresholds.strength, thresholds.developing),
+        counted=len(scores),
+        has_error=any(r.has_error for r in results),
+    )
+
+
+def overall_score(scores: Iterable[float | None]) -> float | None:
+    """Mean of the given principle scores, ignoring missing ones."""
+    present = [s for s in scores if s is not None]
+    return sum(present) / len(present) if present else None
+
+
+def spread(scores: Iterable[float | None]) -> float | None:
+    """max − min of the scores present; None when there are none."""
+    present = [s for s in scores if s is not None]
+    return max(present) - min(present) if present else None
+
+
+def population_sd(scores: Iterable[float | None]) -> float | None:
+    """Population standard deviation of the scores present; None when there are none."""
+    present = [s for s in scores if s is not None]
+    if not present:
+        return None
+    mean = sum(present) / len(present)
+    return math.sqrt(sum((s - mean) ** 2 for s in present) / len(present))
+
+
+def disagree(scores: Iterable[float | None], threshold: float = 2.0) -> bool:
+    """Partners disagree when the spread of their scores reaches the threshold."""
+    s = spread(scores)
+    return s is not None and _stable(s) >= threshold
