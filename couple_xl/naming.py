@@ -14,6 +14,11 @@ WINDOWS_RESERVED = {
     "com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³",
 }  # fmt: skip
 MAX_SLUG = 40
+# Letters that Unicode decomposition does not reduce to ASCII.
+_TRANSLITERATE = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ł": "l",
+     "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D"}
+)  # fmt: skip
 MAX_FILENAME = 120
 
 
@@ -24,6 +29,7 @@ def normalise_name(name: str) -> str:
 
 def slugify(text: str, max_length: int = MAX_SLUG) -> str:
     """Lower-case ASCII words joined by hyphens; '' when nothing readable is left."""
+    text = text.translate(_TRANSLITERATE)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     slug = "-".join(words)

@@ -1,0 +1,177 @@
+"""The workbook's own formulas, recalculated by LibreOffice, agree with the engine.
+
+Every workbook here is filled as a partner would fill it, recalculated in a real
+spreadsheet engine (LibreOffice headless, forced to recalculate on load), and its
+cached SCORE_/BAND_/ANSWERED_/PROVISIONAL_ values are compared with the scoring
+engine's results for the same answers.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import libreoffice
+import openpyxl
+import pytest
+from conftest import fill, generate, named_cell, random_answers, read_names
+
+from couple_xl import formulas
+from couple_xl.metadata import PROPERTY_PREFIX
+from couple_xl.templates import Assessment, Template
+
+pytestmark = pytest.mark.libreoffice
+
+FIDELITY_CASES = 24
+TOLERANCE = 1e-9
+
+
+def _is_error(value) -> bool:
+    return isinstance(value, str) and value.startswith("#")
+
+
+def _blank(value) -> bool:
+    return value is None or value == ""
+
+
+def expected_cells(template: Template, assessment: Assessment) -> dict:
+    """What each named result cell must show for an engine result."""
+    out = {}
+    for pid, r in assessment.principles.items():
+        out[f"ANSWERED_{pid}"] = r.answered
+        if r.has_error:
+            out[f"SCORE_{pid}"] = out[f"BAND_{pid}"] = "error"
+        else:
+            out[f"SCORE_{pid}"] = r.score
+            out[f"BAND_{pid}"] = r.band
+            out[f"PROVISIONAL_{pid}"] = formulas.PROVISIONAL if r.provisional else None
+    o = assessment.overall
+    if o.has_error:
+        out["SCORE_OVERALL"] = out["BAND_OVERALL"] = "error"
+    else:
+        out["SCORE_OVERALL"] = o.score
+        out["BAND_OVERALL"] = o.band
+        out["PROVISIONAL_OVERALL"] = formulas.PROVISIONAL if o.provisional else None
+    return out
+
+
+def assert_agrees(path: Path, template: Template, assessment: Assessment) -> None:
+    expected = expected_cells(template, assessment)
+    actual = read_names(path, list(expected))
+    for name, want in expected.items():
+        got = actual[name]
+        where = f"{path.name}: {name}"
+        if want == "error":
+            assert _is_error(got), f"{where}: expected an error, got {got!r}"
+        elif want is None:
+            assert _blank(got), f"{where}: expected blank, got {got!r}"
+        elif isinstance(want, float):
+            assert isinstance(got, (int, float)), f"{where}: expected {want}, got {got!r}"
+            assert abs(got - want) <= TOLERANCE, f"{where}: {got!r} != engine {want!r}"
+        else:
+            assert got == want, f"{where}: {got!r} != engine {want!r}"
+
+
+@pytest.fixture(scope="module")
+def fidelity_round(tmp_path_factory, soffice, template):
+    """FIDELITY_CASES workbooks filled with random answers, recalculated in one call."""
+    folder = tmp_path_factory.mktemp("fidelity")
+    partners = [f"Partner {i:02d}" for i in range(FIDELITY_CASES)]
+    result = generate(folder / "blank", partners=partners)
+    rng = random.Random(20261126)
+    filled, answer_sets = [], []
+    (folder / "filled").mkdir()
+    for i, written in enumerate(result.workbooks):
+        # A third of the sets include answers that are not on the scale.
+        answers = random_answers(template, rng, invalid_rate=0.08 if i % 3 == 0 else 0.0)
+        filled.append(fill(written.path, folder / "filled" / written.path.name, answers))
+        answer_sets.append(answers)
+    outputs = libreoffice.recalculate(filled, folder / "recalculated")
+    return list(zip(outputs, answer_sets))
+
+
+def test_recalculated_scores_equal_the_engine(fidelity_round, template):
+    assert len(fidelity_round) >= 20
+    with_errors = 0
+    for path, answers in fidelity_round:
+        assessment = template.score(answers)
+        with_errors += assessment.overall.has_error
+        assert_agrees(path, template, assessment)
+    # The random sets really did exercise both paths.
+    assert 0 < with_errors < len(fidelity_round)
+
+
+def test_libreoffice_resave_keeps_identity(fidelity_round):
+    path, _ = fidelity_round[0]
+    wb = openpyxl.load_workbook(path)
+    props = {p.name: p.value for p in wb.custom_doc_props}
+    assert props[PROPERTY_PREFIX + "partnership_id"] == "riverside-food-partnership"
+    assert len(props[PROPERTY_PREFIX + "return_id"]) == 32
+    # LibreOffice demotes very-hidden to hidden: readers must not rely on it.
+    assert wb["_couple"].sheet_state in {"hidden", "veryHidden"}
+    assert "Q_commitment_choice" in wb.defined_names
+
+
+def test_edge_cases_recalculate_like_the_engine(tmp_path, soffice, template):
+    """Hand-picked cases: all blank, all N/A, thresholds hit exactly, one invalid answer."""
+    ids = [q.id for _, q in template.questions]
+    by_principle = {p.id: [q.id for q in p.questions] for p in template.principles}
+    cases = {
+        "blank": {},
+        "all-na": dict.fromkeys(ids, "N/A"),
+        "exact-4": dict.fromkeys(ids, "4 – Agree"),
+        "exact-3": {qid: (2 if i % 2 else 4) for i, qid in enumerate(ids)},
+        "half-answered": {q: 5 for p in by_principle.values() for q in p[: (len(p) + 1) // 2]},
+        "wildcards": {ids[0]: "?", ids[5]: "*", ids[9]: "~"},
+        "tab-and-nbsp": {ids[0]: "don't\u00a0know", ids[1]: "\tagree"},
+        "error-only": {ids[0]: "nonsense"},
+    }
+    result = generate(tmp_path / "blank", partners=list(cases))
+    filled = [
+        fill(w.path, tmp_path / f"{w.path.stem}-filled.xlsx", answers)
+        for w, answers in zip(result.workbooks, cases.values())
+    ]
+    outputs = libreoffice.recalculate(filled, tmp_path / "recalculated")
+    for path, answers in zip(outputs, cases.values()):
+        assert_agrees(path, template, template.score(answers))
+
+
+def test_partner_edits_in_libreoffice_keep_scores_right(tmp_path, uno, template):
+    """Rows and columns inserted, a sheet renamed and moved, answers typed as numbers
+    and text, all through LibreOffice itself: the scores still equal the engine's."""
+    result = generate(tmp_path / "blank", partners=["Edited"])
+    source = result.workbooks[0].path
+    answers = {
+        "commitment_choice": "4",
+        "commitment_values": "Strongly agree",
+        "commitment_all_sides": "don\u2019t know",
+        "outcomes_purpose": "2",
+        "outcomes_gains": "3 – Neither agree nor disagree",
+        "execution_plan": " 1 ",
+    }
+    ops = [
+        {"op": "insert_rows", "sheet": "Commitment", "before": 6, "count": 2},
+        {"op": "insert_columns", "sheet": "Commitment", "before": 3, "count": 1},
+        {"op": "insert_rows", "sheet": "Outcomes", "before": 1, "count": 3},
+        {"op": "rename_sheet", "sheet": "Outcomes", "to": "Our outcomes"},
+        {"op": "move_sheet", "sheet": "Execution", "to_index": 1},
+    ]
+    for qid, text in answers.items():
+        kind = "type_text" if qid == "execution_plan" else "type"
+        ops.append({"op": kind, "name": f"Q_{qid}", "text": text})
+    edited = tmp_path / "edited.xlsx"
+    libreoffice.uno_edit([{"input": str(source), "output": str(edited), "ops": ops}])
+
+    wb = openpyxl.load_workbook(edited)
+    assert named_cell(wb, "Q_commitment_values").coordinate == "D8"
+    assert named_cell(wb, "Q_outcomes_purpose").parent.title == "Our outcomes"
+    typed = named_cell(wb, "Q_commitment_choice").value
+    assert typed == 4  # LibreOffice turned the typed "4" into a number
+    assert named_cell(wb, "Q_execution_plan").value == " 1 "
+    wb.close()
+
+    copy = tmp_path / "edited-copy.xlsx"
+    shutil.copy(edited, copy)
+    (recalculated,) = libreoffice.recalculate([copy], tmp_path / "recalculated")
+    assert_agrees(recalculated, template, template.score(answers))
