@@ -123,13 +123,19 @@ def new(
     out_dir: Path,
     force: bool,
 ) -> None:
-    """Write one assessment workbook per partner organisation, and a manifest.
+    """Write one workbook per partner organisation, and a manifest.
+
+    PARTNERSHIP is the partnership's name, as partners will see it. Each
+    workbook carries the partnership id, round and a unique return id, so that
+    returns are recognised whatever they are renamed to.
 
     Example:
 
-        couple-xl new "Riverside Food Partnership" --partner "Age UK Riverside"
-        --partner "Riverside Foodbank" --due 2026-12-18
-        --contact "Sam Lee <sam@example.org>" --out returns/2026-q4
+    \b
+        couple-xl new "Riverside Food Partnership" \\
+          --partner "Age UK Riverside" --partner "Riverside Foodbank" \\
+          --due 2026-12-18 --contact "Sam Lee <sam@example.org>" \\
+          --out returns/2026-autumn
     """
     from .errors import CoupleError
     from .generate import RoundRequest, new_round
@@ -179,6 +185,7 @@ def templates_list() -> None:
 
     Example:
 
+    \b
         couple-xl templates list
     """
     from .errors import CoupleError
@@ -203,6 +210,7 @@ def templates_check(file: Path) -> None:
 
     Example:
 
+    \b
         couple-xl templates check my_template.toml
     """
     from .errors import TemplateError

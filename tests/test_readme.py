@@ -1,0 +1,54 @@
+"""The README stays true: its command reference matches --help, and CI runs its test command."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from couple_xl.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+START, END = "<!-- cli-reference:start -->", "<!-- cli-reference:end -->"
+
+
+def cli_reference() -> str:
+    blocks = []
+    for args in (
+        ["--help"],
+        ["new", "--help"],
+        ["templates", "list", "--help"],
+        ["templates", "check", "--help"],
+    ):
+        result = CliRunner().invoke(main, args, prog_name="couple-xl", terminal_width=80)
+        assert result.exit_code == 0
+        blocks.append(f"$ couple-xl {' '.join(args)}\n{result.output}")
+    return "```\n" + "\n".join(blocks) + "```"
+
+
+def test_readme_cli_reference_matches_help():
+    text = README.read_text(encoding="utf-8")
+    before, rest = text.split(START)
+    _, after = rest.split(END)
+    expected = f"{before}{START}\n{cli_reference()}\n{END}{after}"
+    if os.environ.get("UPDATE_README") == "1":
+        README.write_text(expected, encoding="utf-8")
+    assert text == expected, "README is stale: run UPDATE_README=1 python -m pytest " + __file__
+
+
+def _bash_blocks(text: str) -> list[str]:
+    return re.findall(r"```bash\n(.*?)\n```", text, flags=re.S)
+
+
+def test_readme_opens_with_two_setup_commands_and_ci_runs_the_test_one():
+    text = README.read_text(encoding="utf-8")
+    setup = text.split("## How a round works")[0]
+    demo, tests = _bash_blocks(setup)[:2]
+    assert "pip install ." in demo
+    assert "couple-xl" in demo
+    assert "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert tests in ci
