@@ -208,8 +208,10 @@ def test_order_does_not_matter(answers, rnd):
 def test_normalise_text_is_idempotent(text):
     once = scoring.normalise_text(text)
     assert scoring.normalise_text(once) == once
-    assert once == once.strip()
+    # Like Excel's TRIM: plain spaces only (a NEL or an em space is left alone).
+    assert once == once.strip(" ")
     assert "  " not in once
+    assert all(ord(ch) >= 32 for ch in once)
 
 
 @given(st.sampled_from(STANDARD_SCALE.choices), st.sampled_from([str.upper, str.lower, str.title]))
