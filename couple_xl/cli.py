@@ -109,6 +109,20 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the workbooks and manifest into.",
 )
+@click.option(
+    "--scoring",
+    type=click.Choice(["addin", "native"]),
+    default="addin",
+    show_default=True,
+    help="addin: score cells call the COUPLE_ functions where an add-in provides them, "
+    "with plain formulas as the fallback; native: plain formulas only.",
+)
+@click.option(
+    "--embed-lite",
+    is_flag=True,
+    help="Carry the COUPLE_ functions inside each workbook for the free xlwings Lite "
+    "add-in (off by default: see the README before turning it on).",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def new(
     partnership: str,
@@ -121,6 +135,8 @@ def new(
     contact: str,
     partnership_id: str | None,
     out_dir: Path,
+    scoring: str,
+    embed_lite: bool,
     force: bool,
 ) -> None:
     """Write one workbook per partner organisation, and a manifest.
@@ -142,6 +158,8 @@ def new(
     from .inputs import partner_entries, read_partners_file
     from .templates import resolve_template
 
+    if embed_lite and scoring == "native":
+        raise click.UsageError("--embed-lite needs --scoring addin: native formulas never call it")
     if not partners and partners_file is None:
         raise click.UsageError(
             "no partners given: use --partner ORG (repeatable) or --partners-file FILE"
@@ -159,6 +177,8 @@ def new(
             contact=contact,
             partnership_id=partnership_id,
             force=force,
+            scoring_mode=scoring,
+            embed_lite=embed_lite,
         )
         result = new_round(request)
     except CoupleError as err:
@@ -226,3 +246,79 @@ def templates_check(file: Path) -> None:
         f"{file}: OK: template {t.id} {t.version}, {len(t.principles)} principles, "
         f"{len(t.questions)} statements"
     )
+
+
+CLASSIC_STEPS = """\
+Classic xlwings add-in (Windows desktop Excel, for the coordinator's own analysis):
+  1. In a Command Prompt, install couple_xl from its folder, then the add-in:
+        py -m pip install C:\\path\\to\\couple_xl
+        xlwings addin install
+  2. In Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings,
+     tick "Trust access to the VBA project object model".
+  3. Open the workbook and save a copy as "Excel Macro-Enabled Workbook" (.xlsm).
+     Partner workbooks stay .xlsx; only your own copy holds macros.
+  4. In that copy press Alt+F11, choose Tools > References, tick "xlwings", click OK.
+  5. On the xlwings ribbon tab, type {module} into "UDF Modules" (or copy the
+     xlwings.conf that `couple-xl addin --out DIR` writes into %USERPROFILE%\\.xlwings),
+     then click "Import Functions".
+  6. The score cells now use the COUPLE_ functions; you can also type them yourself,
+     for example =COUPLE_SCORE(Commitment!C5:C8).
+"""
+
+LITE_STEPS = """\
+xlwings Lite (Excel 365 on Windows or Mac, and Excel on the web; no Python needed):
+  1. In Excel: Home > Add-ins (or Insert > Get Add-ins), search for "xlwings Lite",
+     and add it (it is free).
+  2. Open the xlwings Lite task pane, choose main.py in its editor, select everything
+     and replace it with the contents of {main}.
+  3. Do the same for requirements.txt with {requirements}.
+  4. Save the workbook. The COUPLE_ functions now work in it, for example
+     =COUPLE_SCORE(Commitment!C5:C8), and travel with the file.
+"""
+
+
+@main.command()
+@click.option("--lite", is_flag=True, help="Write the xlwings Lite main.py and requirements.txt.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the files into (required with --lite).",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def addin(lite: bool, out_dir: Path | None, force: bool) -> None:
+    """Set up the COUPLE_ functions in Excel, and say what to click.
+
+    Without --lite: the classic xlwings add-in (Windows desktop Excel). Prints the
+    configuration and the steps; with --out, also writes xlwings.conf.
+
+    With --lite: writes a self-contained main.py (and requirements.txt) to paste
+    into the xlwings Lite editor, generated from couple_xl's own scoring engine.
+
+    Example:
+
+    \b
+        couple-xl addin --lite --out lite
+        couple-xl addin --out addin
+    """
+    from .addin import UDF_MODULE, classic_config, write_classic_config, write_lite_files
+    from .errors import CoupleError
+
+    if lite and out_dir is None:
+        raise click.UsageError("--lite needs --out DIR, the folder to write main.py into")
+    try:
+        if lite:
+            files = write_lite_files(out_dir, force=force)
+            main_py, requirements = files.written
+            click.echo(f"Wrote {main_py} and {requirements}\n")
+            click.echo(LITE_STEPS.format(main=main_py, requirements=requirements), nl=False)
+            return
+        click.echo(CLASSIC_STEPS.format(module=UDF_MODULE))
+        if out_dir is None:
+            click.echo("xlwings.conf:")
+            click.echo(classic_config(), nl=False)
+        else:
+            (conf,) = write_classic_config(out_dir, force=force).written
+            click.echo(f"Wrote {conf}")
+    except CoupleError as err:
+        raise _fail(err) from None

@@ -15,8 +15,8 @@ from . import scoring
 ACCEPT_TEXT = "COUPLE_ACCEPT_TEXT"
 ACCEPT_VALUE = "COUPLE_ACCEPT_VALUE"
 SCALE_VALUES = "COUPLE_SCALE_VALUES"
-# Value stored in the lookup table for unscored answers (scale values are >= 0).
-UNSCORED_CODE = -1
+ACCEPT_TABLE = "COUPLE_ACCEPT"  # both columns, for the COUPLE_ functions
+UNSCORED_CODE = scoring.UNSCORED_CODE
 # What a helper cell shows for an unscored answer; text, so COUNT and SUMPRODUCT skip it.
 UNSCORED_MARK = "unscored"
 PROVISIONAL = "Provisional"
@@ -74,8 +74,9 @@ def coverage(answered_cell: str, total_cell: str) -> str:
     return f"=IF({total_cell}=0,0,{answered_cell}/{total_cell})"
 
 
-def provisional(coverage_cell: str, minimum: float) -> str:
-    return f'=IF(ROUND({coverage_cell},{_R})<{num(minimum)},{text(PROVISIONAL)},"")'
+def below_minimum(coverage_cell: str, minimum: float) -> str:
+    """TRUE when a coverage is below the minimum (no leading =)."""
+    return f"ROUND({coverage_cell},{_R})<{num(minimum)}"
 
 
 def band(score_cell: str, thresholds: scoring.Thresholds) -> str:
@@ -96,3 +97,42 @@ def overall_provisional(provisional_cells: str, answered_cells: str) -> str:
         f"=IF(OR(COUNTIF({provisional_cells},{text(PROVISIONAL)})>0,"
         f'COUNTIF({answered_cells},0)>0),{text(PROVISIONAL)},"")'
     )
+
+
+# --- COUPLE_ functions with a native fallback ------------------------------------
+
+NATIVE = "native"  # native formulas only
+ADDIN = "addin"  # COUPLE_ functions by plain name (classic add-in), native fallback
+LITE = "lite"  # COUPLE_ functions as xlwings Lite persists them, native fallback
+MODES = (ADDIN, NATIVE, LITE)
+
+# Excel stores a call to an Office add-in's custom function (xlwings Lite) with this
+# prefix; a VBA function (the classic add-in) is stored by its plain name.
+LITE_PREFIX = "_xldudf_"
+
+
+class Functions:
+    """Writes score formulas for one mode: a COUPLE_ call wrapped in IFERROR around
+    the native formula, or the native formula alone."""
+
+    def __init__(self, mode: str = ADDIN) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown scoring mode {mode!r}; use one of {', '.join(MODES)}")
+        self.mode = mode
+
+    def call(self, name: str, *args: str) -> str | None:
+        if self.mode == NATIVE:
+            return None
+        prefix = LITE_PREFIX if self.mode == LITE else ""
+        return f"{prefix}{name}({','.join(args)})"
+
+    def wrap(self, name: str, args: tuple[str, ...], native: str) -> str:
+        """=IFERROR(COUPLE_X(args), native): the add-in's answer where it runs, the
+        native formula's where it does not (#NAME?) or where the answer is invalid."""
+        udf = self.call(name, *args)
+        return native if udf is None else f"=IFERROR({udf},{native.removeprefix('=')})"
+
+    def test(self, name: str, args: tuple[str, ...], native_test: str) -> str:
+        """A TRUE/FALSE test from the add-in, falling back to a native test."""
+        udf = self.call(name, *args)
+        return native_test if udf is None else f"IFERROR({udf},{native_test})"

@@ -30,6 +30,8 @@ class RoundRequest:
     contact: str = ""
     partnership_id: str | None = None
     force: bool = False
+    scoring_mode: str = "addin"
+    embed_lite: bool = False
 
 
 @dataclass
@@ -125,7 +127,7 @@ def new_round(request: RoundRequest) -> RoundResult:
             created=created,
             generator=f"couple_xl {__version__}",
         )
-        write_workbook(template, meta, target)
+        write_workbook(template, meta, target, request.scoring_mode, request.embed_lite)
         written.append(WrittenWorkbook(entry.name, target, meta.return_id))
 
     manifest = Manifest(

@@ -31,6 +31,10 @@ BANDS = (STRENGTH, DEVELOPING, CONCERN)
 # Excel sums in another order (1 ulp away) never lands in a different band.
 COMPARE_DIGITS = 9
 
+# In an accepted-answer table (as on a workbook's hidden sheet), the value that marks
+# an unscored answer such as N/A. Scale values are never negative.
+UNSCORED_CODE = -1
+
 # Characters that autocorrect or copy-and-paste put into typed answers. The
 # workbook formulas apply exactly the same clean-up (see normalise_text).
 _APOSTROPHES = ("\u2019", "\u2018")
@@ -78,6 +82,8 @@ class Scale:
     # Extra spellings accepted for an answer, keyed by that answer's canonical text
     # (a point's label or an unscored answer), for example {"N/A": ("NA",)}.
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # A ready-made accepted-answer table, when the scale comes from a workbook.
+    table: Mapping[str, int | None] | None = None
 
     @property
     def values(self) -> tuple[int, ...]:
@@ -94,6 +100,8 @@ class Scale:
         A rated point is accepted as its number ("4"), its dropdown text
         ("4 – Agree", also with a plain hyphen) and its bare label ("Agree").
         """
+        if self.table is not None:
+            return dict(self.table)
         table: dict[str, int | None] = {}
 
         def add(text: str, value: int | None) -> None:
@@ -114,6 +122,35 @@ class Scale:
             for alias in self.aliases.get(text, ()):
                 add(alias, None)
         return table
+
+
+def accept_rows(scale: Scale) -> list[tuple[str, int]]:
+    """The accepted-answer table as rows of (normalised text, value or UNSCORED_CODE)."""
+    return [
+        (text, UNSCORED_CODE if value is None else value)
+        for text, value in scale.accepted().items()
+    ]
+
+
+def scale_from_rows(rows: Iterable[Sequence[Any]]) -> Scale:
+    """Rebuild a scale from accept_rows() output, as read back from a workbook.
+
+    Raises ValueError when a row is not (text, whole number >= -1).
+    """
+    table: dict[str, int | None] = {}
+    for row in rows:
+        if not row or all(c is None or c == "" for c in row):
+            continue
+        if len(row) < 2 or not isinstance(row[0], str) or isinstance(row[1], bool):
+            raise ValueError(f"scale table row {list(row)!r} is not (answer text, value)")
+        value = row[1]
+        if not isinstance(value, (int, float)) or value != int(value) or value < UNSCORED_CODE:
+            raise ValueError(f"scale table row {list(row)!r} has no valid value")
+        table[normalise_text(row[0])] = None if value == UNSCORED_CODE else int(value)
+    values = sorted({v for v in table.values() if v is not None})
+    if not values:
+        raise ValueError("the scale table has no rated answers")
+    return Scale(points=tuple(ScalePoint(v, str(v)) for v in values), unscored=(), table=table)
 
 
 STANDARD_SCALE = Scale(

@@ -159,8 +159,15 @@ def _input(cell, number_format: str | None = None) -> None:
         cell.number_format = number_format
 
 
-def build_workbook(template: Template, meta: WorkbookMetadata) -> Workbook:
-    """The workbook for one partner, in memory."""
+def build_workbook(
+    template: Template, meta: WorkbookMetadata, scoring_mode: str = formulas.ADDIN
+) -> Workbook:
+    """The workbook for one partner, in memory.
+
+    ``scoring_mode``: "addin" (COUPLE_ functions with native fallbacks), "lite" (the
+    same, spelt as xlwings Lite stores them) or "native" (native formulas only).
+    """
+    functions = formulas.Functions(scoring_mode)
     wb = Workbook()
     wb.calculation.fullCalcOnLoad = True
     wb.properties.title = f"{template.title}: {meta.partner}"
@@ -180,7 +187,7 @@ def build_workbook(template: Template, meta: WorkbookMetadata) -> Workbook:
         cells[principle.id] = _write_principle(
             wb, ws, template, principle, meta, summary_row=SUMMARY_HEADER_ROW + 1 + index
         )
-    _write_summary(wb, summary, template, meta, cells)
+    _write_summary(wb, summary, template, meta, cells, functions)
     _write_start(wb, start, template, meta)
     return wb
 
@@ -210,13 +217,14 @@ def _write_metadata(
     # The answer lookup used by the native formulas: every accepted spelling,
     # normalised, with its value (UNSCORED_CODE for N/A and the like).
     ws["D2"], ws["E2"], ws["G2"] = "accepted answer", "value", "scale values"
-    accepted = template.engine_scale.accepted()
-    for i, (key, value) in enumerate(accepted.items(), start=3):
+    accepted = scoring.accept_rows(template.engine_scale)
+    for i, (key, value) in enumerate(accepted, start=3):
         ws.cell(i, 4, key).data_type = "s"
-        ws.cell(i, 5, formulas.UNSCORED_CODE if value is None else value)
+        ws.cell(i, 5, value)
     last = 2 + len(accepted)
     _add_name(wb, formulas.ACCEPT_TEXT, META_SHEET, f"$D$3:$D${last}")
     _add_name(wb, formulas.ACCEPT_VALUE, META_SHEET, f"$E$3:$E${last}")
+    _add_name(wb, formulas.ACCEPT_TABLE, META_SHEET, f"$D$3:$E${last}")
     points = template.engine_scale.values
     for i, value in enumerate(points, start=3):
         ws.cell(i, 7, value)
@@ -403,8 +411,10 @@ def _write_summary(
     template: Template,
     meta: WorkbookMetadata,
     cells: dict[str, PrincipleCells],
+    fn: formulas.Functions,
 ) -> None:
     th = template.thresholds
+    limits = (formulas.num(th.strength), formulas.num(th.developing))
     for column, width in zip("ABCDEFGH", (3, 22, 10, 13, 11, 12, 12, 44)):
         ws.column_dimensions[column].width = width
     ws.merge_cells("B1:H1")
@@ -443,6 +453,14 @@ def _write_summary(
         keys = ("name", "score", "band", "ans", "tot", "cov", "prov")
         return {k: f"{column}{r}" for k, column in zip(keys, "BCDEFGH")}
 
+    def provisional_test(coverage_cell: str) -> str:
+        minimum = formulas.num(th.min_coverage)
+        return fn.test(
+            "COUPLE_PROVISIONAL",
+            (coverage_cell, minimum),
+            formulas.below_minimum(coverage_cell, th.min_coverage),
+        )
+
     for principle in template.principles:
         pc = cells[principle.id]
         r = pc.summary_row
@@ -451,14 +469,21 @@ def _write_summary(
         weights = _ref(pc.sheet, f"${WEIGHT_COLUMN}${pc.first_row}:${WEIGHT_COLUMN}${pc.last_row}")
         qids = _ref(pc.sheet, f"${QID_COLUMN}${pc.first_row}:${QID_COLUMN}${pc.last_row}")
         ws[c["name"]] = principle.name
-        ws[c["score"]] = formulas.principle_score(values, weights)
-        ws[c["band"]] = formulas.band(c["score"], th)
-        ws[c["ans"]] = formulas.answered(values)
+        answers = _ref(pc.sheet, f"${ANSWER_COLUMN}${pc.first_row}:${ANSWER_COLUMN}${pc.last_row}")
+        ws[c["score"]] = fn.wrap(
+            "COUPLE_SCORE",
+            (answers, weights, formulas.ACCEPT_TABLE),
+            formulas.principle_score(values, weights),
+        )
+        ws[c["band"]] = fn.wrap("COUPLE_BAND", (c["score"], *limits), formulas.band(c["score"], th))
+        ws[c["ans"]] = fn.wrap(
+            "COUPLE_ANSWERED", (answers, formulas.ACCEPT_TABLE), formulas.answered(values)
+        )
         ws[c["tot"]] = formulas.question_count(qids)
         ws[c["cov"]] = formulas.coverage(c["ans"], c["tot"])
         ws[c["prov"]] = (
             f'=IF(ISERROR({c["score"]}),"Check the answers on the {principle.name} sheet",'
-            f"{formulas.provisional(c['cov'], th.min_coverage)[1:]})"
+            f'IF({provisional_test(c["cov"])},{formulas.text(formulas.PROVISIONAL)},""))'
         )
         for name, key in (
             ("SCORE", "score"),
@@ -475,8 +500,10 @@ def _write_summary(
     r = last + 1
     c = row_cells(r)
     ws[c["name"]] = "Overall"
-    ws[c["score"]] = formulas.overall_score(f"C{first}:C{last}")
-    ws[c["band"]] = formulas.band(c["score"], th)
+    ws[c["score"]] = fn.wrap(
+        "COUPLE_OVERALL", (f"C{first}:C{last}",), formulas.overall_score(f"C{first}:C{last}")
+    )
+    ws[c["band"]] = fn.wrap("COUPLE_BAND", (c["score"], *limits), formulas.band(c["score"], th))
     ws[c["ans"]] = f"=SUM(E{first}:E{last})"
     ws[c["tot"]] = f"=SUM(F{first}:F{last})"
     ws[c["cov"]] = formulas.coverage(c["ans"], c["tot"])
@@ -653,19 +680,27 @@ def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: Workbook
 # --- saving -------------------------------------------------------------------
 
 
-def save_atomically(wb: Workbook, path: Path) -> None:
-    """Save to a temporary file in the same folder, then rename it into place."""
+def write_workbook(
+    template: Template,
+    meta: WorkbookMetadata,
+    path: Path,
+    scoring_mode: str = formulas.ADDIN,
+    embed_lite: bool = False,
+) -> Path:
+    """Build and save one partner's workbook, optionally carrying the xlwings Lite code."""
+    if embed_lite and scoring_mode == formulas.ADDIN:
+        scoring_mode = formulas.LITE
+    wb = build_workbook(template, meta, scoring_mode)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         wb.save(tmp)
+        if embed_lite:
+            from .addin import embed_lite as embed
+
+            embed(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def write_workbook(template: Template, meta: WorkbookMetadata, path: Path) -> Path:
-    """Build and save one partner's workbook."""
-    save_atomically(build_workbook(template, meta), path)
     return path

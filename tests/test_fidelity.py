@@ -16,14 +16,15 @@ import libreoffice
 import openpyxl
 import pytest
 from conftest import fill, generate, named_cell, random_answers, read_names
+from xlwings_protocol import call_functions
 
-from couple_xl import formulas
+from couple_xl import formulas, scoring
 from couple_xl.metadata import PROPERTY_PREFIX
 from couple_xl.templates import Assessment, Template
 
 pytestmark = pytest.mark.libreoffice
 
-FIDELITY_CASES = 24
+FIDELITY_CASES = 100
 TOLERANCE = 1e-9
 
 
@@ -175,3 +176,82 @@ def test_partner_edits_in_libreoffice_keep_scores_right(tmp_path, uno, template)
     shutil.copy(edited, copy)
     (recalculated,) = libreoffice.recalculate([copy], tmp_path / "recalculated")
     assert_agrees(recalculated, template, template.score(answers))
+
+
+def _excel_value(value):
+    """A cell value as Excel hands it to a function: numbers as floats."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+NA_CELL = {"type": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
+
+
+def test_engine_xlwings_and_libreoffice_agree(fidelity_round, template):
+    """Three-way agreement on every random answer set, invalid answers included."""
+    accept = [[t, float(v)] for t, v in scoring.accept_rows(template.engine_scale)]
+    th = template.thresholds
+    calls, plan = [], []
+    for n, (_, answers) in enumerate(fidelity_round):
+        for p in template.principles:
+            column = [[_excel_value(answers.get(q.id))] for q in p.questions]
+            weights = [[float(q.weight)] for q in p.questions]
+            calls.append(["couple_score", [column, weights, accept]])
+            calls.append(["couple_answered", [column, accept]])
+            plan.append((n, p.id))
+    run = call_functions("couple_xl.udfs", calls)
+    results = iter(run["results"])
+    by_set: dict[int, dict] = {}
+    for n, pid in plan:
+        by_set.setdefault(n, {})[pid] = (next(results), next(results))
+
+    band_calls, overall_calls = [], []
+    for n in range(len(fidelity_round)):
+        cells = []
+        for p in template.principles:
+            score, _ = by_set[n][p.id]
+            value = NA_CELL if "error" in score else score["value"][0][0]
+            cells.append([value])
+            if "error" not in score:
+                band_calls.append(["couple_band", [value, th.strength, th.developing]])
+        overall_calls.append(["couple_overall", [cells]])
+    second = call_functions("couple_xl.udfs", band_calls + overall_calls)["results"]
+    bands, overalls = iter(second[: len(band_calls)]), second[len(band_calls) :]
+
+    compared = 0
+    for n, (path, answers) in enumerate(fidelity_round):
+        assessment = template.score(answers)
+        names = [f"{k}_{p.id}" for p in template.principles for k in ("SCORE", "BAND")]
+        cached = read_names(path, [*names, "SCORE_OVERALL"])
+        for p in template.principles:
+            r = assessment.principles[p.id]
+            score, answered = by_set[n][p.id]
+            lo_score = cached[f"SCORE_{p.id}"]
+            where = f"set {n}, {p.id}"
+            if r.has_error:
+                assert "error" in score, where
+                assert "error" in answered, where
+                assert _is_error(lo_score), where
+            else:
+                udf = score["value"][0][0]
+                if r.score is None:
+                    assert udf == "", where
+                    assert _blank(lo_score), where
+                else:
+                    assert abs(udf - r.score) <= TOLERANCE, where
+                    assert abs(lo_score - r.score) <= TOLERANCE, where
+                assert answered["value"][0][0] == r.answered, where
+                band = next(bands)["value"][0][0]
+                assert band == (r.band or "") == (cached[f"BAND_{p.id}"] or ""), where
+            compared += 1
+        overall = overalls[n]
+        if assessment.overall.has_error:
+            assert "error" in overall
+            assert _is_error(cached["SCORE_OVERALL"])
+        elif assessment.overall.score is None:
+            assert overall["value"][0][0] == ""
+        else:
+            assert abs(overall["value"][0][0] - assessment.overall.score) <= TOLERANCE
+            assert abs(cached["SCORE_OVERALL"] - assessment.overall.score) <= TOLERANCE
+    assert compared == len(fidelity_round) * len(template.principles) >= 100

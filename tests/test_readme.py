@@ -22,6 +22,7 @@ def cli_reference() -> str:
         ["new", "--help"],
         ["templates", "list", "--help"],
         ["templates", "check", "--help"],
+        ["addin", "--help"],
     ):
         result = CliRunner().invoke(main, args, prog_name="couple-xl", terminal_width=80)
         assert result.exit_code == 0

@@ -59,6 +59,7 @@ def test_names_are_workbook_scoped(wb, template):
     expected |= {"SCORE_OVERALL", "BAND_OVERALL", "PROVISIONAL_OVERALL"}
     expected |= {"RESPONDENT_NAME", "RESPONDENT_ROLE", "RESPONDENT_DATE"}
     expected |= {formulas.ACCEPT_TEXT, formulas.ACCEPT_VALUE, formulas.SCALE_VALUES}
+    expected |= {formulas.ACCEPT_TABLE}
     assert set(wb.defined_names) == expected
     for ws in wb.worksheets:
         assert not ws.defined_names
@@ -146,9 +147,9 @@ def test_score_cells_are_formulas(wb, template):
     for p in template.principles:
         score = named_cell(wb, f"SCORE_{p.id}")
         assert score.parent.title == "Summary"
-        assert str(score.value).startswith("=IF(COUNT(")
+        assert str(score.value).startswith("=IFERROR(COUPLE_SCORE(")
         assert score.number_format == "0.0"
-    assert str(named_cell(wb, "SCORE_OVERALL").value).startswith("=IF(COUNT(")
+    assert str(named_cell(wb, "SCORE_OVERALL").value).startswith("=IFERROR(COUPLE_OVERALL(")
 
 
 def _custom_props(wb) -> dict[str, str]:
