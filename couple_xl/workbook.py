@@ -77,6 +77,21 @@ BAND_STYLES = {
 }
 
 
+ERROR_STYLE = ("FFC7CE", "9C0006")
+
+
+def highlight(ws: Worksheet, cells: str, formula: str, fill: str, color: str) -> None:
+    """Colour ``cells`` (fill and bold text) wherever ``formula`` is true."""
+    ws.conditional_formatting.add(
+        cells,
+        FormulaRule(
+            formula=[formula],
+            fill=PatternFill("solid", fgColor=fill, bgColor=fill),
+            font=Font(color=color, bold=True),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class PrincipleCells:
     """Where a principle's numbers live in a generated workbook."""
@@ -347,13 +362,11 @@ def _write_principle(
     first, last = FIRST_QUESTION_ROW, row - 1
 
     # An answer the formulas cannot score turns red, as well as the score showing an error.
-    ws.conditional_formatting.add(
+    highlight(
+        ws,
         f"{ANSWER_COLUMN}{first}:{ANSWER_COLUMN}{last}",
-        FormulaRule(
-            formula=[f"ISERROR(${VALUE_COLUMN}{first})"],
-            fill=PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE"),
-            font=Font(color="9C0006", bold=True),
-        ),
+        f"ISERROR(${VALUE_COLUMN}{first})",
+        *ERROR_STYLE,
     )
 
     # Actions table.
@@ -527,22 +540,8 @@ def _write_summary(
         ws[f"G{rr}"].number_format = "0%"
         ws.row_dimensions[rr].height = 20
     for band_word, (fill, color) in BAND_STYLES.items():
-        ws.conditional_formatting.add(
-            f"C{first}:D{r}",
-            FormulaRule(
-                formula=[f'$D{first}="{band_word}"'],
-                fill=PatternFill("solid", fgColor=fill, bgColor=fill),
-                font=Font(color=color, bold=True),
-            ),
-        )
-    ws.conditional_formatting.add(
-        f"C{first}:D{r}",
-        FormulaRule(
-            formula=[f"ISERROR($C{first})"],
-            fill=PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE"),
-            font=Font(color="9C0006", bold=True),
-        ),
-    )
+        highlight(ws, f"C{first}:D{r}", f'$D{first}="{band_word}"', fill, color)
+    highlight(ws, f"C{first}:D{r}", f"ISERROR($C{first})", *ERROR_STYLE)
 
     chart = RadarChart()
     chart.type = "marker"
