@@ -283,14 +283,19 @@ def score_principle(
     question_ids: Sequence[str] | None = None,
     scale: Scale = STANDARD_SCALE,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    accepted: Mapping[str, int | None] | None = None,
 ) -> PrincipleResult:
-    """Score one principle from its raw answers, in question order."""
+    """Score one principle from its raw answers, in question order.
+
+    Pass ``accepted`` (``scale.accepted()``) when scoring many principles.
+    """
     n = len(answers)
     weights = [1.0] * n if weights is None else list(weights)
     ids = [f"#{i + 1}" for i in range(n)] if question_ids is None else list(question_ids)
     if len(weights) != n or len(ids) != n:
         raise ValueError("answers, weights and question ids must have the same length")
-    accepted = scale.accepted()
+    if accepted is None:
+        accepted = scale.accepted()
     values: list[float] = []
     used_weights: list[float] = []
     invalid: list[InvalidAnswer] = []

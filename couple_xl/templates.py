@@ -187,6 +187,11 @@ class Template(_Model):
         return self.scale.engine()
 
     @cached_property
+    def accepted(self) -> dict[str, int | None]:
+        """Every accepted answer spelling, normalised, with its value (None = unscored)."""
+        return self.engine_scale.accepted()
+
+    @cached_property
     def thresholds(self) -> scoring.Thresholds:
         return self.settings.thresholds()
 
@@ -218,6 +223,7 @@ class Template(_Model):
                 question_ids=[q.id for q in p.questions],
                 scale=self.engine_scale,
                 thresholds=self.thresholds,
+                accepted=self.accepted,
             )
             for p in self.principles
         }
