@@ -322,3 +322,193 @@ def addin(lite: bool, out_dir: Path | None, force: bool) -> None:
             click.echo(f"Wrote {conf}")
     except CoupleError as err:
         raise _fail(err) from None
+
+
+def _print_log(result, quiet: bool = False) -> None:
+    """One line per file: verdict, then its reasons indented."""
+    for f in result.files:
+        if quiet and f.verdict in {"accepted", "skipped"} and not f.note:
+            continue
+        counted = (
+            "" if f.record is None or f.counted or f.verdict == "rejected" else ", not counted"
+        )
+        click.echo(f"{f.verdict}{counted}: {f.path}")
+        for reason in f.reasons:
+            click.echo(f"    {reason}")
+        if f.note:
+            click.echo(f"    note: {f.note}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The summary workbook to write (.xlsx).",
+)
+@click.option(
+    "--manifest",
+    "manifests",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A manifest written by `new` (those among PATHS are found anyway).",
+)
+@click.option("--partnership", metavar="ID", help="Keep only this partnership id.")
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write answers.csv and scores.csv into this folder.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write everything as JSON, text exactly as typed.",
+)
+@click.option("--anonymise", is_flag=True, help="Leave respondents' names out of every output.")
+@click.option(
+    "--level",
+    type=click.Choice(["partner", "partnership"]),
+    default="partner",
+    show_default=True,
+    help="partnership: totals only, with no per-partner columns and no comments, to share "
+    "more widely.",
+)
+@click.option("--strict", is_flag=True, help="Write nothing if any file is rejected.")
+@template_option
+@click.option("--quiet", is_flag=True, help="No progress bar; list only files with problems.")
+def consolidate(
+    paths: tuple[Path, ...],
+    output: Path,
+    manifests: tuple[Path, ...],
+    partnership: str | None,
+    csv_dir: Path | None,
+    json_path: Path | None,
+    anonymise: bool,
+    level: str,
+    strict: bool,
+    template_ref: str | None,
+    quiet: bool,
+) -> None:
+    """Read returned workbooks and write a comparison summary.
+
+    PATHS are files or folders (searched recursively). Each file is accepted,
+    accepted with warnings, or rejected, with reasons. Exit code 1 when any file
+    is rejected (the summary is still written from the others unless --strict).
+
+    Example:
+
+    \b
+        couple-xl consolidate returns/ -o summary.xlsx --csv exports --json summary.json
+    """
+    import sys
+
+    from .errors import CoupleError
+    from .pipeline import ConsolidateOptions, run_consolidate
+    from .templates import resolve_template
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.UsageError("the summary (-o) must be an .xlsx file")
+    try:
+        options = ConsolidateOptions(
+            paths=list(paths),
+            output=output,
+            manifests=list(manifests),
+            partnership=partnership,
+            csv_dir=csv_dir,
+            json_path=json_path,
+            anonymise=anonymise,
+            level=level,
+            strict=strict,
+            template=resolve_template(template_ref) if template_ref else None,
+        )
+        show_bar = not quiet and sys.stderr.isatty()
+        if show_bar:
+            with click.progressbar(length=0, label="Reading returns", file=sys.stderr) as bar:
+                outcome = run_consolidate(options, progress=lambda _: bar.update(1))
+        else:
+            outcome = run_consolidate(options)
+    except CoupleError as err:
+        raise _fail(err) from None
+    result = outcome.result
+    _print_log(result, quiet)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    counted = len(result.records)
+    rejected = len(result.rejected)
+    if outcome.written:
+        click.echo(f"{counted} return(s) counted, {rejected} rejected. Wrote:")
+        for path in outcome.written:
+            click.echo(f"  {path}")
+    else:
+        click.echo(f"{rejected} file(s) rejected and --strict is set: nothing written.")
+    if rejected:
+        raise click.exceptions.Exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@template_option
+def check(files: tuple[Path, ...], template_ref: str | None) -> None:
+    """Check returned workbooks as they arrive: a verdict for each file.
+
+    Exit code 1 when any file is rejected.
+
+    Example:
+
+    \b
+        couple-xl check "Age UK Riverside (returned).xlsx"
+    """
+    from .errors import CoupleError
+    from .pipeline import run_check
+    from .templates import resolve_template
+
+    try:
+        template = resolve_template(template_ref) if template_ref else None
+        result = run_check(list(files), template)
+    except CoupleError as err:
+        raise _fail(err) from None
+    _print_log(result)
+    if result.rejected:
+        raise click.exceptions.Exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    default="couple-demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the example.",
+)
+def demo(out_dir: Path) -> None:
+    """Build an example partnership, simulate its returns, and consolidate them.
+
+    Two rounds of four partners; in the second round one partner has not replied.
+    Running it again replaces the earlier demo in the same folder.
+
+    Example:
+
+    \b
+        couple-xl demo --out couple-demo
+    """
+    from .demo import run_demo
+    from .errors import CoupleError
+
+    try:
+        outcome = run_demo(out_dir)
+    except CoupleError as err:
+        raise _fail(err) from None
+    click.echo(f"Example partnership in {outcome.folder}:")
+    click.echo(f"  {len(outcome.workbooks)} partner workbooks in {outcome.folder / 'workbooks'}")
+    click.echo(
+        f"  {len(outcome.returns)} simulated returns in {outcome.folder / 'returns'} "
+        f"({', '.join(outcome.missing)} has not replied to the latest round)"
+    )
+    for path in outcome.consolidation.written:
+        click.echo(f"  {path}")
+    click.echo(f"Open the summary: {outcome.consolidation.written[0]}")

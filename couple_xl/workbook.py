@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -679,6 +680,21 @@ def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: Workbook
 # --- saving -------------------------------------------------------------------
 
 
+def save_atomically(wb: Workbook, path: Path, finish: Callable[[Path], None] | None = None) -> None:
+    """Save to a temporary file beside ``path``, let ``finish`` amend it, then rename it
+    into place: a reader never sees a half-written file, and a failure leaves none."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        if finish is not None:
+            finish(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_workbook(
     template: Template,
     meta: WorkbookMetadata,
@@ -689,17 +705,8 @@ def write_workbook(
     """Build and save one partner's workbook, optionally carrying the xlwings Lite code."""
     if embed_lite and scoring_mode == formulas.ADDIN:
         scoring_mode = formulas.LITE
-    wb = build_workbook(template, meta, scoring_mode)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        if embed_lite:
-            from .addin import embed_lite as embed
-
-            embed(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finish = None
+    if embed_lite:
+        from .addin import embed_lite as finish
+    save_atomically(build_workbook(template, meta, scoring_mode), path, finish)
     return path

@@ -23,6 +23,9 @@ def cli_reference() -> str:
         ["templates", "list", "--help"],
         ["templates", "check", "--help"],
         ["addin", "--help"],
+        ["consolidate", "--help"],
+        ["check", "--help"],
+        ["demo", "--help"],
     ):
         result = CliRunner().invoke(main, args, prog_name="couple-xl", terminal_width=80)
         assert result.exit_code == 0

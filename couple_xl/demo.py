@@ -1,0 +1,224 @@
+"""An example partnership, end to end: workbooks, simulated returns, a summary.
+
+The simulated partners answer from seeded random numbers around their own view
+of the partnership, so they really disagree; some answers are N/A or Don't
+know, some carry comments, and each suggests actions. One partner never replies
+in the second round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, Location
+from .generate import RoundRequest, new_round
+from .inputs import PartnerEntry
+from .pipeline import ConsolidateOptions, ConsolidateOutcome, run_consolidate
+from .templates import Template, resolve_template
+
+MARKER = ".couple-demo"
+PARTNERSHIP = "Riverside Food Partnership"
+CONTACT = "Sam Lee <sam.lee@riverside-food.example>"
+
+# name, email, respondent, role, and how the partner sees each principle (mean, 1–5).
+PARTNERS = [
+    (
+        "Age UK Riverside",
+        "ann.patel@ageuk-riverside.example",
+        "Ann Patel",
+        "Services manager",
+        {
+            "commitment": 4.4,
+            "outcomes": 3.6,
+            "understanding": 3.2,
+            "processes": 2.6,
+            "leadership": 3.9,
+            "execution": 3.1,
+        },
+    ),
+    (
+        "Riverside Foodbank",
+        "joe.okafor@riverside-foodbank.example",
+        "Joe Okafor",
+        "Coordinator",
+        {
+            "commitment": 4.1,
+            "outcomes": 3.1,
+            "understanding": 2.7,
+            "processes": 2.2,
+            "leadership": 1.8,
+            "execution": 2.6,
+        },
+    ),
+    (
+        "St Mark's Community Kitchen",
+        "kitchen@stmarks.example",
+        "Rev. Clare Hughes",
+        "Trustee",
+        {
+            "commitment": 3.8,
+            "outcomes": 2.9,
+            "understanding": 3.5,
+            "processes": 3.0,
+            "leadership": 4.3,
+            "execution": 3.3,
+        },
+    ),
+    (
+        "Riverside Borough Council",
+        "commissioning@riverside.gov.example",
+        "Priya Shah",
+        "Commissioning officer",
+        {
+            "commitment": 3.4,
+            "outcomes": 4.2,
+            "understanding": 2.9,
+            "processes": 3.6,
+            "leadership": 4.0,
+            "execution": 3.8,
+        },
+    ),
+]
+ROUNDS = [
+    ("Spring 2026", dt.date(2026, 4, 1), dt.date(2026, 4, 30), 0.0),
+    ("Autumn 2026", dt.date(2026, 10, 1), dt.date(2026, 10, 30), 0.35),
+]
+MISSING_IN_LAST_ROUND = "Riverside Borough Council"
+COMMENTS = [
+    "We discussed this at the last steering group.",
+    "Depends which partner you ask, honestly.",
+    "Evidence: minutes of the joint board, March.",
+    "Not sure the newer staff know this.",
+    "Our trustees raised this in their last meeting.",
+]
+ACTIONS = {
+    "processes": ("Agree one referral form for all partners", "Operations leads", "End of quarter"),
+    "leadership": ("Write down who decides what, and share it", "Chairs", "Next board"),
+    "understanding": ("Hold a half-day visit to each partner", "Coordinator", "Within 3 months"),
+    "execution": ("Put the joint plan on every meeting agenda", "Coordinator", "Next meeting"),
+}
+
+
+@dataclass
+class DemoOutcome:
+    folder: Path
+    workbooks: list[Path]
+    returns: list[Path]
+    missing: list[str]
+    consolidation: ConsolidateOutcome
+
+
+def _prepare(folder: Path) -> None:
+    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).exists():
+        raise InputError(
+            "exists and is not a demo folder: choose an empty or new --out folder",
+            Location(file=folder),
+        )
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_text("Made by couple-xl demo; safe to delete.\n", encoding="utf-8")
+
+
+def _answer(template: Template, rng: random.Random, mean: float) -> object:
+    """A dropdown pick near ``mean``; sometimes N/A or Don't know; sometimes typed."""
+    roll = rng.random()
+    if roll < 0.05:
+        return "N/A"
+    if roll < 0.10:
+        return "Don't know"
+    value = min(5, max(1, round(rng.gauss(mean, 0.7))))
+    point = next(p for p in template.engine_scale.points if p.value == value)
+    return value if roll > 0.9 else point.choice  # a few typed as plain numbers
+
+
+def _fill(
+    source: Path,
+    target: Path,
+    template: Template,
+    rng: random.Random,
+    view: dict,
+    respondent: str,
+    role: str,
+    completed: dt.date,
+) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(source)
+
+    def cell(name: str):
+        ((sheet, ref),) = list(wb.defined_names[name].destinations)
+        return wb[sheet][ref.replace("$", "")]
+
+    cell("RESPONDENT_NAME").value = respondent
+    cell("RESPONDENT_ROLE").value = role
+    cell("RESPONDENT_DATE").value = completed
+    for principle in template.principles:
+        for q in principle.questions:
+            cell(f"Q_{q.id}").value = _answer(template, rng, view[principle.id])
+            if rng.random() < 0.2:
+                cell(f"N_{q.id}").value = rng.choice(COMMENTS)
+        action = ACTIONS.get(principle.id)
+        if action and view[principle.id] < 3.2:
+            ((sheet, ref),) = list(wb.defined_names[f"ACTIONS_{principle.id}"].destinations)
+            first = wb[sheet][ref.replace("$", "")][0]
+            for c, value in zip(first, action):
+                c.value = value
+    wb.save(target)
+
+
+def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:
+    """Build the example in ``folder`` (replacing an earlier demo there) and consolidate it."""
+    _prepare(folder)
+    template = resolve_template("couple")
+    rng = random.Random(seed)
+    workbooks: list[Path] = []
+    returns: list[Path] = []
+    returns_dir = folder / "returns"
+    returns_dir.mkdir()
+    for index, (label, date, due, improvement) in enumerate(ROUNDS):
+        out = folder / "workbooks" / label.lower().replace(" ", "-")
+        result = new_round(
+            RoundRequest(
+                partnership_name=PARTNERSHIP,
+                partners=[PartnerEntry(name, email) for name, email, *_ in PARTNERS],
+                template=template,
+                out_dir=out,
+                round_label=label,
+                round_date=date,
+                due_date=due,
+                contact=CONTACT,
+            )
+        )
+        workbooks += [w.path for w in result.workbooks]
+        shutil.copy(result.manifest, returns_dir / result.manifest.name)
+        last = index == len(ROUNDS) - 1
+        for (name, _, respondent, role, view), written in zip(PARTNERS, result.workbooks):
+            if last and name == MISSING_IN_LAST_ROUND:
+                continue
+            adjusted = {k: min(5.0, v + improvement) for k, v in view.items()}
+            target = returns_dir / f"{written.path.stem} (returned).xlsx"
+            _fill(
+                written.path,
+                target,
+                template,
+                rng,
+                adjusted,
+                respondent,
+                role,
+                due - dt.timedelta(days=3),
+            )
+            returns.append(target)
+    outcome = run_consolidate(
+        ConsolidateOptions(
+            paths=[returns_dir],
+            output=folder / "couple-summary.xlsx",
+            csv_dir=folder / "exports",
+            json_path=folder / "exports" / "summary.json",
+        )
+    )
+    return DemoOutcome(folder, workbooks, returns, [MISSING_IN_LAST_ROUND], outcome)

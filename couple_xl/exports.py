@@ -1,0 +1,238 @@
+"""CSV and JSON exports of a consolidation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .consolidate import Consolidation
+from .returns import typed_value
+from .summary import PARTNER, answer_rows
+
+ANSWER_FIELDS = [
+    "partnership",
+    "round",
+    "partner",
+    "respondent",
+    "principle",
+    "question_id",
+    "question",
+    "answer",
+    "score",
+    "comment",
+]
+SCORE_FIELDS = [
+    "partnership",
+    "round",
+    "partner",
+    "principle",
+    "score",
+    "band",
+    "answered",
+    "total",
+    "provisional",
+]
+# Characters that make a spreadsheet treat a CSV cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _atomic_text(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(
+            fd, "w", encoding="utf-8-sig" if path.suffix == ".csv" else "utf-8", newline=""
+        ) as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def score_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, Any]]:
+    rows = []
+    for p in result.partnerships:
+        for r in p.rounds:
+            base = {"partnership": p.partnership_id, "round": r.round}
+            for principle in r.template.principles:
+                s = r.principles[principle.id]
+                rows.append(
+                    {
+                        **base,
+                        "partner": "",
+                        "principle": principle.id,
+                        "score": s.mean,
+                        "band": s.band or "",
+                        "answered": "",
+                        "total": "",
+                        "provisional": "",
+                    }
+                )
+            if level != PARTNER:
+                continue
+            for pr in r.partners.values():
+                for principle in r.template.principles:
+                    s = pr.principles[principle.id]
+                    rows.append(
+                        {
+                            **base,
+                            "partner": pr.partner,
+                            "principle": principle.id,
+                            "score": s.score,
+                            "band": s.band or "",
+                            "answered": s.answered,
+                            "total": s.total,
+                            "provisional": s.provisional,
+                        }
+                    )
+    return rows
+
+
+def write_csv(
+    result: Consolidation, folder: Path, level: str = PARTNER, anonymise: bool = False
+) -> list[Path]:
+    """answers.csv (partner level only) and scores.csv, UTF-8 with a BOM for Excel."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def table(path: Path, fields: list[str], rows) -> None:
+        def write(f) -> None:
+            w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+            w.writeheader()
+            for row in rows:
+                w.writerow({k: csv_safe("" if row.get(k) is None else row.get(k)) for k in fields})
+
+        _atomic_text(path, write)
+        written.append(path)
+
+    if level == PARTNER:
+        table(
+            folder / "answers.csv",
+            ANSWER_FIELDS,
+            (
+                {**row, "partnership": row["partnership_id"]}
+                for row in answer_rows(result, anonymise)
+            ),
+        )
+    table(folder / "scores.csv", SCORE_FIELDS, score_rows(result, level))
+    return written
+
+
+def as_json(result: Consolidation, level: str = PARTNER, anonymise: bool = False) -> dict[str, Any]:
+    """Everything, with text exactly as typed."""
+    partnerships = []
+    for p in result.partnerships:
+        rounds = []
+        for r in p.rounds:
+            entry: dict[str, Any] = {
+                "round": r.round,
+                "round_date": r.round_date.isoformat(),
+                "template": {"id": r.template.id, "version": r.template.version},
+                "returned": r.returned,
+                "expected": r.expected,
+                "overall": r.overall,
+                "band": r.overall_band,
+                "weakest_principle": r.weakest,
+                "principles": {
+                    pid: {
+                        "mean": s.mean,
+                        "spread": s.spread,
+                        "sd": s.sd,
+                        "disagree": s.disagree,
+                        "band": s.band,
+                    }
+                    for pid, s in r.principles.items()
+                },
+            }
+            if level == PARTNER:
+                entry["missing"] = [m.model_dump() for m in r.missing]
+                entry["unexpected"] = [str(rec.path) for rec in r.unexpected]
+                entry["partners"] = [
+                    {
+                        "partner": pr.partner,
+                        "overall": pr.overall,
+                        "band": pr.overall_band,
+                        "provisional": pr.overall_provisional,
+                        "principles": {
+                            pid: {
+                                "score": s.score,
+                                "n": s.n,
+                                "answered": s.answered,
+                                "total": s.total,
+                                "coverage": s.coverage,
+                                "provisional": s.provisional,
+                                "band": s.band,
+                            }
+                            for pid, s in pr.principles.items()
+                        },
+                        "respondents": [_respondent_json(rec, anonymise) for rec in pr.respondents],
+                    }
+                    for pr in r.partners.values()
+                ]
+            rounds.append(entry)
+        partnerships.append({"partnership_id": p.partnership_id, "name": p.name, "rounds": rounds})
+    files = (
+        [
+            {
+                "file": str(f.path),
+                "verdict": f.verdict,
+                "counted": f.counted,
+                "reasons": f.reasons,
+                "note": f.note,
+                "sha256": f.record.sha256 if f.record else None,
+            }
+            for f in result.files
+        ]
+        if level == PARTNER
+        else []
+    )
+    return {
+        "format": "couple_xl/summary/1",
+        "partnerships": partnerships,
+        "files": files,
+        "warnings": result.warnings,
+    }
+
+
+def _respondent_json(rec, anonymise: bool) -> dict[str, Any]:
+    return {
+        "name": "" if anonymise else rec.respondent_name,
+        "role": "" if anonymise else rec.respondent_role,
+        "date": rec.respondent_date,
+        "return_id": rec.meta.return_id,
+        "file": str(rec.path),
+        "answers": {
+            qid: {"answer": typed_value(raw), "comment": rec.comments.get(qid, "")}
+            for qid, raw in rec.answers.items()
+            if raw is not None or qid in rec.comments
+        },
+        "actions": [
+            {
+                "principle": a.principle_id,
+                "action": a.action,
+                "owner": a.owner,
+                "by_when": a.by_when,
+            }
+            for a in rec.actions
+        ],
+        "scores": {pid: res.score for pid, res in rec.assessment.principles.items()},
+    }
+
+
+def write_json(
+    result: Consolidation, path: Path, level: str = PARTNER, anonymise: bool = False
+) -> Path:
+    data = as_json(result, level, anonymise)
+    _atomic_text(path, lambda f: json.dump(data, f, ensure_ascii=False, indent=2))
+    return path

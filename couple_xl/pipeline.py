@@ -1,0 +1,85 @@
+"""One library function per command that reads returns: consolidate and check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .consolidate import Consolidation, consolidate
+from .errors import InputError, Location
+from .summary import LEVELS, PARTNER
+from .templates import Template
+
+
+@dataclass
+class ConsolidateOptions:
+    paths: list[Path]
+    output: Path
+    manifests: list[Path] = field(default_factory=list)
+    partnership: str | None = None
+    csv_dir: Path | None = None
+    json_path: Path | None = None
+    anonymise: bool = False
+    level: str = PARTNER
+    strict: bool = False
+    template: Template | None = None
+
+
+@dataclass
+class ConsolidateOutcome:
+    result: Consolidation
+    written: list[Path]
+
+    @property
+    def ok(self) -> bool:
+        return not self.result.rejected
+
+
+def _refuse_inputs(targets: Iterable[Path], inputs: set[Path]) -> None:
+    for target in targets:
+        if target.resolve() in inputs:
+            raise InputError(
+                "is one of the input files: choose another output name", Location(file=target)
+            )
+
+
+def run_consolidate(
+    options: ConsolidateOptions, progress: Callable[[Path], None] | None = None
+) -> ConsolidateOutcome:
+    """Consolidate the returns and write the summary and any exports.
+
+    With strict, nothing is written when any file is rejected.
+    """
+    from .exports import write_csv, write_json
+    from .summary import build_summary, write_summary
+
+    if options.level not in LEVELS:
+        raise InputError(f"level must be one of {', '.join(LEVELS)}")
+    result = consolidate(
+        options.paths, options.manifests, options.partnership, options.template, progress
+    )
+    inputs = result.inputs | {m.resolve() for m in options.manifests}
+    targets = [options.output]
+    if options.json_path:
+        targets.append(options.json_path)
+    if options.csv_dir:
+        targets += [options.csv_dir / "answers.csv", options.csv_dir / "scores.csv"]
+    _refuse_inputs(targets, inputs)
+    if options.strict and result.rejected:
+        return ConsolidateOutcome(result, [])
+    written = []
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    write_summary(build_summary(result, options.level, options.anonymise), options.output)
+    written.append(options.output)
+    if options.csv_dir:
+        written += write_csv(result, options.csv_dir, options.level, options.anonymise)
+    if options.json_path:
+        options.json_path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(write_json(result, options.json_path, options.level, options.anonymise))
+    return ConsolidateOutcome(result, written)
+
+
+def run_check(paths: list[Path], template: Template | None = None) -> Consolidation:
+    """Validate returns as they arrive, exactly as consolidation would; writes nothing."""
+    return consolidate(paths, template=template)
