@@ -205,7 +205,8 @@ def _dedupe(group: list[FileLog]) -> None:
         by_content[log.record.content_key()].append(log)
     distinct: list[FileLog] = []
     for logs in by_content.values():
-        logs.sort(key=lambda f: (f.record.when, str(f.path)))
+        # Of identical copies, the oldest file is the original.
+        logs.sort(key=lambda f: (f.record.file_modified, str(f.path)))
         keep, *copies = logs
         distinct.append(keep)
         for copy in copies:

@@ -161,12 +161,9 @@ class _Sheets:
 
     def rows(self, sheet: str) -> list[list[Any]]:
         if sheet not in self._rows:
+            # With skip_empty_area=False the rows start at A1, whatever the sheet's extent.
             ws = self.book.get_sheet_by_name(sheet)
-            rows = ws.to_python(skip_empty_area=False)
-            top, left = ws.start or (0, 0)
-            if top or left:
-                rows = [[""] * 0 for _ in range(top)] + [[""] * left + list(r) for r in rows]
-            self._rows[sheet] = rows
+            self._rows[sheet] = ws.to_python(skip_empty_area=False)
         return self._rows[sheet]
 
     def value(self, sheet: str, row: int, col: int) -> Any:
