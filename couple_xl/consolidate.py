@@ -10,8 +10,10 @@ kept as separate respondents and flagged.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,11 +67,9 @@ class PartnerResult:
         """Mean scored value per question over this partner's respondents."""
         values: dict[str, list[int]] = defaultdict(list)
         for record in self.respondents:
-            accepted = record.template.accepted
-            for qid, raw in record.answers.items():
-                answer = scoring.read_answer(raw, record.template.engine_scale, accepted)
-                if answer.kind == scoring.SCORED:
-                    values[qid].append(answer.value)
+            for qid, value in record.assessment.values.items():
+                if value is not None:
+                    values[qid].append(value)
         return {qid: sum(v) / len(v) for qid, v in values.items()}
 
 
@@ -348,6 +348,41 @@ def _trend(rounds: list[RoundResult]) -> list[TrendRow]:
     return rows
 
 
+# --- reading, on every core when there are many files -------------------------------
+
+# Below this many files a process pool costs more than it saves.
+PARALLEL_FROM = 64
+
+
+def _read_one(job: tuple[Path, Template | None]) -> ReturnRecord | str:
+    """Read one file; a rejection comes back as its message (it crosses processes)."""
+    path, template = job
+    try:
+        return read_return(path, template)
+    except ReadError as err:
+        return str(err)
+
+
+def _read_all(
+    paths: list[Path], template: Template | None
+) -> Iterator[tuple[Path, ReturnRecord | str]]:
+    """Each path with its record or rejection message, in order, as they are read."""
+    workers = min(os.cpu_count() or 1, 8)
+    pool = None
+    if len(paths) >= PARALLEL_FROM and workers > 1:
+        try:
+            pool = ProcessPoolExecutor(workers)
+        except (OSError, NotImplementedError):
+            pool = None  # no process pool on this host: read in this process
+    if pool is None:
+        for path in paths:
+            yield path, _read_one((path, template))
+        return
+    with pool:
+        jobs = [(p, template) for p in paths]
+        yield from zip(paths, pool.map(_read_one, jobs, chunksize=16))
+
+
 # --- the whole run ----------------------------------------------------------------
 
 
@@ -369,11 +404,9 @@ def consolidate(
             warnings.append(str(err))
 
     read: list[FileLog] = []
-    for path in workbooks:
-        try:
-            record = read_return(path, template)
-        except ReadError as err:
-            logs.append(FileLog(path, REJECTED, [str(err)]))
+    for path, record in _read_all(workbooks, template):
+        if isinstance(record, str):
+            logs.append(FileLog(path, REJECTED, [record]))
         else:
             log = FileLog(
                 path, WARNINGS if record.warnings else ACCEPTED, list(record.warnings), record

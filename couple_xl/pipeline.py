@@ -52,7 +52,7 @@ def run_consolidate(
     With strict, nothing is written when any file is rejected.
     """
     from .exports import write_csv, write_json
-    from .summary import build_summary, write_summary
+    from .summary import write_summary
 
     if options.level not in LEVELS:
         raise InputError(f"level must be one of {', '.join(LEVELS)}")
@@ -70,7 +70,7 @@ def run_consolidate(
         return ConsolidateOutcome(result, [])
     written = []
     options.output.parent.mkdir(parents=True, exist_ok=True)
-    write_summary(build_summary(result, options.level, options.anonymise), options.output)
+    write_summary(result, options.output, options.level, options.anonymise)
     written.append(options.output)
     if options.csv_dir:
         written += write_csv(result, options.csv_dir, options.level, options.anonymise)

@@ -12,6 +12,7 @@ are never trusted: every score is recomputed by the engine.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -25,9 +26,9 @@ from pydantic import ValidationError
 
 from . import scoring
 from .errors import Location, ReadError, TemplateError
+from .layout import ACTION_MARK, META_SHEET
 from .metadata import PROPERTY_PREFIX, WorkbookMetadata
 from .templates import Assessment, Template, template_from_data
-from .workbook import ACTION_MARK, META_SHEET
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 OTHER_SPREADSHEETS = {
@@ -58,22 +59,24 @@ class CellRef:
     last_col: int
 
     def __str__(self) -> str:
-        from openpyxl.utils import get_column_letter
+        from xlsxwriter.utility import xl_rowcol_to_cell
 
-        return f"{self.sheet}!{get_column_letter(self.col + 1)}{self.row + 1}"
+        return f"{self.sheet}!{xl_rowcol_to_cell(self.row, self.col)}"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_ref(text: str) -> CellRef | None:
     """Parse a defined name's reference such as 'My sheet'!$C$5 or Summary!$B$2:$D$6."""
-    from openpyxl.utils import column_index_from_string
+    from xlsxwriter.utility import xl_cell_to_rowcol
 
     m = _REF.match(text.strip())
     if not m:
         return None
     sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
-    col, row = column_index_from_string(m.group(3)) - 1, int(m.group(4)) - 1
-    last_col = column_index_from_string(m.group(5)) - 1 if m.group(5) else col
-    last_row = int(m.group(6)) - 1 if m.group(6) else row
+    row, col = xl_cell_to_rowcol(f"{m.group(3)}{m.group(4)}")
+    last_row, last_col = (
+        xl_cell_to_rowcol(f"{m.group(5)}{m.group(6)}") if m.group(5) else (row, col)
+    )
     return CellRef(sheet, row, col, last_row, last_col)
 
 
@@ -107,6 +110,17 @@ class ReturnRecord:
     actions: list[Action]
     assessment: Assessment
     warnings: list[str] = field(default_factory=list)
+
+    def __getstate__(self) -> dict:
+        # Sent between processes without the template object: its JSON text is enough,
+        # and each distinct template is then validated once, not once per return.
+        state = self.__dict__.copy()
+        state["template"] = self.template.to_json()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["template"] = cached_template(state["template"], "embedded template")
+        self.__dict__.update(state)
 
     @property
     def when(self) -> dt.datetime:
@@ -246,6 +260,15 @@ def _hidden_sheet(sheets: _Sheets) -> tuple[str | None, dict[str, str]]:
 
 
 _template_cache: dict[str, Template] = {}
+
+
+def cached_template(payload: str, source: str) -> Template:
+    """A template from its JSON text, validated once per distinct text.
+
+    Raises json.JSONDecodeError or TemplateError."""
+    if payload not in _template_cache:
+        _template_cache[payload] = template_from_data(json.loads(payload), source)
+    return _template_cache[payload]
 
 
 def _embedded_template(table: dict[str, str], path: Path, sheet: str | None) -> Template | None:

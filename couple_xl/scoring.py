@@ -240,6 +240,8 @@ class PrincipleResult:
     band: str | None
     unscored: int = 0
     invalid: tuple[InvalidAnswer, ...] = ()
+    # Each question's scored value, in question order (None: blank, unscored or invalid).
+    values: tuple[int | None, ...] = ()
 
     @property
     def has_error(self) -> bool:
@@ -299,9 +301,11 @@ def score_principle(
     values: list[float] = []
     used_weights: list[float] = []
     invalid: list[InvalidAnswer] = []
+    per_question: list[int | None] = []
     unscored = 0
     for raw, weight, qid in zip(answers, weights, ids):
         answer = read_answer(raw, scale, accepted)
+        per_question.append(answer.value if answer.kind == SCORED else None)
         if answer.kind == SCORED:
             values.append(answer.value)  # type: ignore[arg-type]
             used_weights.append(weight)
@@ -320,6 +324,7 @@ def score_principle(
         band=band(score, thresholds.strength, thresholds.developing),
         unscored=unscored,
         invalid=tuple(invalid),
+        values=tuple(per_question),
     )
 
 

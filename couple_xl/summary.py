@@ -1,133 +1,211 @@
-"""Write the consolidated summary workbook.
+"""Write the consolidated summary workbook, with XlsxWriter.
 
-Written in openpyxl's write-only mode, row by row, so that memory stays flat
-however many returns there are. Every piece of text that came from a return is
-written as text, never as a formula, even when it starts with "=".
+XlsxWriter writes large sheets several times faster than openpyxl (the summary's
+Data sheet has a row for every answer of every return), and it writes text
+with write_string, which can never become a formula: every piece of text that
+came from a return stays exactly as typed, even when it starts with "=".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.chart import BarChart, RadarChart, Reference
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-
 from . import formulas, scoring
 from .consolidate import Consolidation, PartnershipResult
+from .layout import ACCENT, BAND_STYLES, ERROR_STYLE, FONT, HEADER_COLOUR, INK, MUTED
 from .returns import ReturnRecord, typed_value
-from .workbook import (
-    ACCENT,
-    BAND_STYLES,
-    ERROR_STYLE,
-    FONT,
-    HEADER_FILL,
-    INK,
-    MUTED,
-    highlight,
-    save_atomically,
-)
 
 PARTNER = "partner"
 PARTNERSHIP = "partnership"
 LEVELS = (PARTNER, PARTNERSHIP)
 DISAGREE = "Partners disagree"
-TITLE = Font(name=FONT, size=16, bold=True, color=ACCENT)
-HEADING = Font(name=FONT, size=12, bold=True, color=ACCENT)
-BOLD = Font(name=FONT, size=11, bold=True, color=INK)
-NOTE = Font(name=FONT, size=9, italic=True, color=MUTED)
-WRAP = Alignment(wrap_text=True, vertical="top")
+DATA_COLUMNS = [
+    "Partnership",
+    "Round",
+    "Round date",
+    "Partner",
+    "Respondent",
+    "Return id",
+    "Principle",
+    "Question id",
+    "Question",
+    "Answer",
+    "Score",
+    "Comment",
+]
 
 
-class _Sheet:
-    """A write-only sheet with small helpers for styled rows."""
+@dataclass(frozen=True)
+class Formula:
+    """A formula of ours (never text from a return)."""
 
-    def __init__(
+    text: str
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A value with a named format."""
+
+    value: Any
+    style: str
+
+
+class _Book:
+    """An XlsxWriter workbook with the summary's named formats."""
+
+    def __init__(self, path: str) -> None:
+        import xlsxwriter
+
+        self.wb = xlsxwriter.Workbook(
+            path,
+            {
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+                "default_date_format": "yyyy-mm-dd",
+                "remove_timezone": True,
+            },
+        )
+        self.wb.set_properties({"title": "COUPLE partnership summary", "author": "couple_xl"})
+        self.wb.set_calc_mode("auto")
+        base = {"font_name": FONT, "font_size": 11, "font_color": f"#{INK}"}
+        specs: dict[str, dict] = {
+            "plain": {},
+            "title": {"font_size": 16, "bold": True, "font_color": f"#{ACCENT}"},
+            "heading": {"font_size": 12, "bold": True, "font_color": f"#{ACCENT}"},
+            "note": {"font_size": 9, "italic": True, "font_color": f"#{MUTED}"},
+            "bold": {"bold": True},
+            "header": {
+                "bold": True,
+                "bg_color": f"#{HEADER_COLOUR}",
+                "text_wrap": True,
+                "valign": "top",
+            },
+            "wrap": {"text_wrap": True, "valign": "top"},
+            "score": {"num_format": "0.0"},
+            "score_bold": {"num_format": "0.0", "bold": True},
+            "sd": {"num_format": "0.00"},
+            "pct": {"num_format": "0%"},
+            "date": {"num_format": "yyyy-mm-dd"},
+            "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
+            "change": {"num_format": "+0.0;-0.0;0.0", "bold": True},
+        }
+        self.formats = {name: self.wb.add_format({**base, **spec}) for name, spec in specs.items()}
+        self.highlights = {
+            word: self.wb.add_format(
+                {"bg_color": f"#{fill}", "font_color": f"#{color}", "bold": True}
+            )
+            for word, (fill, color) in {**BAND_STYLES, "error": ERROR_STYLE}.items()
+        }
+
+    def sheet(
         self,
-        wb: Workbook,
         title: str,
-        widths: dict[str, float],
+        widths: dict[int, float],
         *,
         landscape: bool = True,
         one_page: bool = False,
-        freeze: str | None = None,
-    ) -> None:
-        # A write-only sheet writes its header (columns, panes, page fit) with its first
-        # row, so everything about the sheet itself is set here, before any row.
-        self.ws = wb.create_sheet(title[:31])
-        self.widths = widths
-        for column, width in widths.items():
-            self.ws.column_dimensions[column].width = width
+        freeze: tuple[int, int] | None = None,
+    ) -> _Sheet:
+        ws = self.wb.add_worksheet(title[:31])
+        for col, width in widths.items():
+            ws.set_column(col, col, width)
+        ws.set_paper(9)  # A4
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 1 if one_page else 0)
+        ws.set_footer("&L&A&RPage &P of &N")
         if freeze:
-            self.ws.freeze_panes = freeze
-        self._print_setup(landscape, one_page)
-        self.row = 0
+            ws.freeze_panes(*freeze)
+        return _Sheet(self, ws, widths)
 
-    def cell(
-        self,
-        value: Any,
-        font: Font | None = None,
-        fmt: str | None = None,
-        fill=None,
-        wrap: bool = False,
-        text: bool = False,
-    ) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
-        if text and isinstance(value, str):
-            cell.data_type = "s"  # typed by a partner: never a formula
-        if font is not None:
-            cell.font = font
-        if fmt:
-            cell.number_format = fmt
-        if fill is not None:
-            cell.fill = fill
-        if wrap:
-            cell.alignment = WRAP
-        return cell
 
-    def append(self, values: list[Any]) -> int:
-        """Append a row, tall enough for its wrapped text (heights must come first)."""
+class _Sheet:
+    """Appends rows; text is always written as text."""
+
+    def __init__(self, book: _Book, ws, widths: dict[int, float]) -> None:
+        self.book, self.ws, self.widths = book, ws, widths
+        self.row = 0  # the next row to write, 0-based
+
+    def write(self, row: int, col: int, value: Any, style: str | None = None) -> None:
+        if isinstance(value, Styled):
+            value, style = value.value, value.style
+        fmt = self.book.formats[style] if style else None
+        ws = self.ws
+        if value is None or value == "":
+            if fmt is not None:
+                ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, Formula):
+            ws.write_formula(row, col, value.text, fmt)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, fmt)
+        elif isinstance(value, (int, float)):
+            ws.write_number(row, col, value, fmt)
+        elif isinstance(value, (dt.datetime, dt.date)):
+            ws.write_datetime(row, col, value, fmt or self.book.formats["date"])
+        else:
+            ws.write_string(row, col, str(value), fmt)
+
+    def append(self, values: list[Any], style: str | None = None) -> int:
+        """Write a row (tall enough for wrapped text); returns its 0-based index."""
         lines = 1
-        for i, value in enumerate(values):
-            if isinstance(value, Cell) and value.alignment.wrap_text and value.value:
-                width = self.widths.get(get_column_letter(i + 1), 8.43)
-                lines = max(lines, _lines(str(value.value), width))
+        for col, value in enumerate(values):
+            if isinstance(value, Styled) and value.style == "wrap" and value.value:
+                lines = max(lines, _lines(str(value.value), self.widths.get(col, 8.43)))
+            self.write(self.row, col, value, style)
         if lines > 1:
-            self.ws.row_dimensions[self.row + 1].height = 15 * lines + 2
-        self.ws.append(values)
+            self.ws.set_row(self.row, 15 * lines + 2)
         self.row += 1
-        return self.row
+        return self.row - 1
+
+    def blank(self) -> None:
+        self.row += 1
 
     def title(self, text: str, note: str | None = None) -> None:
-        self.append([self.cell(text, TITLE)])
+        self.append([Styled(text, "title")])
         if note:
-            self.append([self.cell(note, NOTE)])
-        self.append([])
+            self.append([Styled(note, "note")])
+        self.blank()
 
     def heading(self, text: str) -> int:
-        return self.append([self.cell(text, HEADING)])
+        return self.append([Styled(text, "heading")])
 
     def header(self, labels: list[str]) -> int:
-        return self.append(
-            [self.cell(label, BOLD, fill=HEADER_FILL, wrap=True) for label in labels]
+        row = self.append(labels, "header")
+        longest = max(
+            (_lines(label, self.widths.get(col, 8.43)) for col, label in enumerate(labels)),
+            default=1,
         )
+        if longest > 1:
+            self.ws.set_row(row, 15 * longest + 2)
+        return row
 
-    def _print_setup(self, landscape: bool, one_page: bool) -> None:
-        ws = self.ws
-        ws.page_setup.paperSize = "9"  # A4
-        ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 1 if one_page else 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.oddFooter.left.text = "&A"
-        ws.oddFooter.right.text = "Page &P of &N"
+    def highlight(
+        self,
+        first_row: int,
+        first_col: int,
+        last_row: int,
+        last_col: int,
+        criteria: str,
+        style: str,
+    ) -> None:
+        self.ws.conditional_format(
+            first_row,
+            first_col,
+            last_row,
+            last_col,
+            {
+                "type": "formula",
+                "criteria": criteria,
+                "format": self.book.highlights[style],
+            },
+        )
 
 
 def _lines(text: str, width: float) -> int:
@@ -135,21 +213,35 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
 
 
-def _band_colours(sheet: _Sheet, cells: str, first_cell: str) -> None:
-    for word, (fill, color) in BAND_STYLES.items():
-        highlight(sheet.ws, cells, f'ISNUMBER(SEARCH("{word}",{first_cell}))', fill, color)
+def _cell(row: int, col: int, absolute_col: bool = False) -> str:
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
+    return xl_rowcol_to_cell(row, col, col_abs=absolute_col)
 
 
-def _score_colours(sheet: _Sheet, cells: str, first_cell: str, th: scoring.Thresholds) -> None:
+def _band_colours(
+    sheet: _Sheet, first_row: int, first_col: int, last_row: int, last_col: int
+) -> None:
+    """Colour band words (the word is always there too)."""
+    top_left = _cell(first_row, first_col)
+    for word in BAND_STYLES:
+        criteria = f'=ISNUMBER(SEARCH("{word}",{top_left}))'
+        sheet.highlight(first_row, first_col, last_row, last_col, criteria, word)
+
+
+def _score_colours(
+    sheet: _Sheet, first_row: int, col: int, last_row: int, th: scoring.Thresholds
+) -> None:
     """Colour numeric scores by band, with the engine's rounding guard."""
-    v = f"ROUND({first_cell},{scoring.COMPARE_DIGITS})"
+    top = _cell(first_row, col)
+    v = f"ROUND({top},{scoring.COMPARE_DIGITS})"
     rules = {
         scoring.STRENGTH: f"{v}>={th.strength}",
         scoring.DEVELOPING: f"AND({v}>={th.developing},{v}<{th.strength})",
         scoring.CONCERN: f"{v}<{th.developing}",
     }
-    for word, (fill, color) in BAND_STYLES.items():
-        highlight(sheet.ws, cells, f"AND(ISNUMBER({first_cell}),{rules[word]})", fill, color)
+    for word, rule in rules.items():
+        sheet.highlight(first_row, col, last_row, col, f"=AND(ISNUMBER({top}),{rule})", word)
 
 
 def _score(value: float | None) -> float | str:
@@ -171,17 +263,16 @@ def _respondent(record: ReturnRecord, anonymise: bool, index: int) -> str:
 # --- Overview -----------------------------------------------------------------------
 
 
-def _overview(wb: Workbook, result: Consolidation, level: str, generated: dt.datetime) -> None:
+def _overview(book: _Book, result: Consolidation, level: str, generated: dt.datetime) -> None:
     rounds = [r for p in result.partnerships for r in p.rounds]
     principles: list[tuple[str, str]] = []
     for r in rounds:
         for p in r.template.principles:
             if p.id not in [pid for pid, _ in principles]:
                 principles.append((p.id, p.name))
-    width = {"A": 30, "B": 14, "C": 11, "D": 10, "E": 10}
-    for i in range(len(principles) + 2):
-        width[get_column_letter(6 + i)] = 13
-    sheet = _Sheet(wb, "Overview", width, one_page=True, freeze="A5")
+    widths = {0: 30, 1: 14, 2: 11, 3: 10, 4: 10}
+    widths.update({5 + i: 13 for i in range(len(principles) + 2)})
+    sheet = book.sheet("Overview", widths, one_page=True, freeze=(4, 1))
     sheet.title(
         "COUPLE partnership summary",
         f"Made {generated:%d %B %Y %H:%M} UTC from {len(result.records)} counted returns. "
@@ -189,114 +280,90 @@ def _overview(wb: Workbook, result: Consolidation, level: str, generated: dt.dat
     )
     header = ["Partnership", "Round", "Round date", "Returned", "Expected"]
     header += [name for _, name in principles] + ["Overall", "Band"]
-    first = sheet.header(header) + 1
+    header_row = sheet.header(header)
     for r in rounds:
         row = [
-            sheet.cell(r.partnership_name, text=True),
-            sheet.cell(r.round, text=True),
-            sheet.cell(r.round_date, fmt="yyyy-mm-dd"),
+            r.partnership_name,
+            r.round,
+            r.round_date,
             r.returned,
             "" if r.expected is None else r.expected,
         ]
         for pid, _ in principles:
             summary = r.principles.get(pid)
-            row.append(sheet.cell(_score(summary.mean if summary else None), fmt="0.0"))
-        row.append(sheet.cell(_score(r.overall), BOLD, fmt="0.0"))
-        row.append(sheet.cell(_band_text(r.overall_band), BOLD))
+            row.append(Styled(_score(summary.mean if summary else None), "score"))
+        row += [Styled(_score(r.overall), "score_bold"), Styled(_band_text(r.overall_band), "bold")]
         sheet.append(row)
-    last = sheet.row
-    band_col = get_column_letter(len(header))
+    first, last = header_row + 1, sheet.row - 1
     if rounds:
-        _band_colours(sheet, f"{band_col}{first}:{band_col}{last}", f"${band_col}{first}")
         th = rounds[0].template.thresholds
+        _band_colours(sheet, first, len(header) - 1, last, len(header) - 1)
         for i in range(len(principles) + 1):
-            col = get_column_letter(6 + i)
-            _score_colours(sheet, f"{col}{first}:{col}{last}", f"{col}{first}", th)
+            _score_colours(sheet, first, 5 + i, last, th)
     sheet.append(
         [
-            sheet.cell(
+            Styled(
                 "Band words: Strength 4.0 or more, Developing 3.0 or more, otherwise Concern "
                 "(as set by each template). Colour repeats the band; it never stands alone.",
-                NOTE,
+                "note",
             )
         ]
     )
 
     chase = [(r, m) for r in rounds for m in r.missing]
     if chase and level == PARTNER:
-        sheet.append([])
+        sheet.blank()
         sheet.heading("Not yet returned")
         sheet.header(["Partner", "Round", "Email and contact"])
         for partnership in dict.fromkeys(r.partnership_name for r, _ in chase):
             if len(result.partnerships) > 1:
-                sheet.append([sheet.cell(partnership, BOLD, text=True)])
+                sheet.append([Styled(partnership, "bold")])
             for r, m in chase:
-                if r.partnership_name != partnership:
-                    continue
-                who = " · ".join(v for v in (m.email, m.contact) if v) or "no email in the manifest"
-                # The last cell overflows into the empty cells beside it: nothing is cut off.
-                sheet.append(
-                    [
-                        sheet.cell(m.partner, text=True),
-                        sheet.cell(r.round, text=True),
-                        sheet.cell(who, text=True),
-                    ]
-                )
+                if r.partnership_name == partnership:
+                    who = " · ".join(v for v in (m.email, m.contact) if v) or "no email given"
+                    # The last cell overflows into the empty cells beside it: nothing is cut.
+                    sheet.append([m.partner, r.round, who])
     elif chase:
-        sheet.append([])
-        sheet.append([sheet.cell(f"{len(chase)} expected returns have not arrived yet.", NOTE)])
+        sheet.blank()
+        sheet.append([Styled(f"{len(chase)} expected returns have not arrived yet.", "note")])
     unexpected = [(r, rec) for r in rounds for rec in r.unexpected]
     if unexpected and level == PARTNER:
-        sheet.append([])
+        sheet.blank()
         sheet.heading("Returns no manifest expected")
-        sheet.header(["Partnership", "Round", "Partner", "File"])
+        sheet.header(["Partner", "Round", "File"])
         for r, rec in unexpected:
-            sheet.append(
-                [
-                    sheet.cell(v, text=True)
-                    for v in (r.partnership_name, r.round, rec.meta.partner, rec.path.name)
-                ]
-            )
+            sheet.append([rec.meta.partner, r.round, rec.path.name])
 
     if rounds:
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = "Mean score by principle"
-        chart.y_axis.scaling.min = 0
-        chart.y_axis.scaling.max = 5
-        chart.y_axis.majorUnit = 1
-        chart.y_axis.delete = False
-        chart.x_axis.delete = False
-        data = Reference(
-            sheet.ws, min_col=6, max_col=5 + len(principles), min_row=first, max_row=last
-        )
-        chart.add_data(data, from_rows=True, titles_from_data=False)
-        chart.set_categories(
-            Reference(sheet.ws, min_col=6, max_col=5 + len(principles), min_row=first - 1)
-        )
-        for series, r in zip(chart.series, rounds):
-            from openpyxl.chart.series import SeriesLabel
-
-            series.tx = SeriesLabel(v=f"{r.partnership_name} · {r.round}"[:60])
-        chart.height, chart.width = 7.5, 22
-        sheet.ws.add_chart(chart, f"A{sheet.row + 3}")
+        chart = book.wb.add_chart({"type": "column"})
+        for index, r in enumerate(rounds):
+            row = first + index
+            chart.add_series(
+                {
+                    "name": f"{r.partnership_name} · {r.round}"[:60],
+                    "categories": ["Overview", header_row, 5, header_row, 4 + len(principles)],
+                    "values": ["Overview", row, 5, row, 4 + len(principles)],
+                }
+            )
+        chart.set_title({"name": "Mean score by principle"})
+        chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1})
+        chart.set_size({"width": 820, "height": 300})
+        sheet.ws.insert_chart(sheet.row + 1, 0, chart)
 
 
 # --- Comparison ---------------------------------------------------------------------
 
 
 def _comparison(
-    wb: Workbook, p: PartnershipResult, level: str, index: int, fn: formulas.Functions
+    book: _Book, p: PartnershipResult, level: str, index: int, fn: formulas.Functions
 ) -> None:
     r = p.rounds[-1]
     th = r.template.thresholds
     partners = list(r.partners.values()) if level == PARTNER else []
     n = len(partners)
-    widths = {"A": 24}
-    for i in range(n + 4):
-        widths[get_column_letter(2 + i)] = 20 if i < n else 12
+    widths = {0: 24} | {1 + i: 20 for i in range(n)} | {1 + n + i: 12 for i in range(4)}
     title = f"Compare {index} {p.partnership_id}"[:31]
-    sheet = _Sheet(wb, title, widths)
+    sheet = book.sheet(title, widths)
     sheet.title(
         f"{p.name}: {r.round} ({r.round_date:%d %B %Y})",
         "Scores are each partner's mean over its respondents (n). "
@@ -305,27 +372,25 @@ def _comparison(
     )
     sheet.heading("Scores")
     header = ["Principle"] + [f"{pr.partner} (n={len(pr.respondents)})" for pr in partners]
-    header += ["Mean", "Spread", "SD", "Agreement"]
-    head_row = sheet.header(header)
-    first = head_row + 1
+    header_row = sheet.header([*header, "Mean", "Spread", "SD", "Agreement"])
+    limit = formulas.num(th.disagreement)
     for principle in r.template.principles:
         summary = r.principles[principle.id]
-        row_no = sheet.row + 1
-        scores = [
-            sheet.cell(_score(pr.principles[principle.id].score), fmt="0.0") for pr in partners
-        ]
+        row_no = sheet.row
+        scores = [Styled(_score(pr.principles[principle.id].score), "score") for pr in partners]
         if n:
-            rng = f"B{row_no}:{get_column_letter(1 + n)}{row_no}"
-            mean = fn.wrap("COUPLE_OVERALL", (rng,), f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))')
-            spread = fn.wrap(
-                "COUPLE_SPREAD", (rng,), f'=IF(COUNT({rng})=0,"",MAX({rng})-MIN({rng}))'
+            rng = f"{_cell(row_no, 1)}:{_cell(row_no, n)}"
+            mean = Formula(
+                fn.wrap("COUPLE_OVERALL", (rng,), f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))')
             )
-            sd = fn.wrap("COUPLE_SD", (rng,), f'=IF(COUNT({rng})=0,"",STDEVP({rng}))')
-            limit = formulas.num(th.disagreement)
+            spread = Formula(
+                fn.wrap("COUPLE_SPREAD", (rng,), f'=IF(COUNT({rng})=0,"",MAX({rng})-MIN({rng}))')
+            )
+            sd = Formula(fn.wrap("COUPLE_SD", (rng,), f'=IF(COUNT({rng})=0,"",STDEVP({rng}))'))
             test = fn.test(
                 "COUPLE_DISAGREE", (rng, limit), f"ROUND(MAX({rng})-MIN({rng}),9)>={limit}"
             )
-            agree = f'=IF(COUNT({rng})<2,"",IF({test},"{DISAGREE}","Agree"))'
+            agree = Formula(f'=IF(COUNT({rng})<2,"",IF({test},"{DISAGREE}","Agree"))')
         else:
             mean, spread, sd = _score(summary.mean), _score(summary.spread), _score(summary.sd)
             agree = (
@@ -333,117 +398,102 @@ def _comparison(
             )
         sheet.append(
             [
-                sheet.cell(principle.name, BOLD),
+                Styled(principle.name, "bold"),
                 *scores,
-                sheet.cell(mean, BOLD, fmt="0.0"),
-                sheet.cell(spread, fmt="0.0"),
-                sheet.cell(sd, fmt="0.00"),
-                sheet.cell(agree),
+                Styled(mean, "score_bold"),
+                Styled(spread, "score"),
+                Styled(sd, "sd"),
+                agree,
             ]
         )
-    last = sheet.row
-    overall_row = [sheet.cell("Overall", BOLD)]
-    overall_row += [sheet.cell(_score(pr.overall), BOLD, fmt="0.0") for pr in partners]
-    overall_row += [sheet.cell(_score(r.overall), BOLD, fmt="0.0")]
-    sheet.append(overall_row)
-    agree_col = get_column_letter(5 + n)
-    highlight(
-        sheet.ws,
-        f"{agree_col}{first}:{agree_col}{last}",
-        f'{agree_col}{first}="{DISAGREE}"',
-        *ERROR_STYLE,
+    first, last = header_row + 1, sheet.row - 1
+    sheet.append(
+        [Styled("Overall", "bold")]
+        + [Styled(_score(pr.overall), "score_bold") for pr in partners]
+        + [Styled(_score(r.overall), "score_bold")]
+    )
+    agree_col = n + 4
+    sheet.highlight(
+        first, agree_col, last, agree_col, f'={_cell(first, agree_col)}="{DISAGREE}"', "error"
     )
     if r.weakest:
         weakest = r.template.principle(r.weakest)
-        sheet.append(
-            [
-                sheet.cell(
-                    f"Weakest principle: {weakest.name} (mean {r.principles[r.weakest].mean:.1f}).",
-                    BOLD,
-                )
-            ]
-        )
+        mean = r.principles[r.weakest].mean
+        sheet.append([Styled(f"Weakest principle: {weakest.name} (mean {mean:.1f}).", "bold")])
 
     if partners:
-        sheet.append([])
+        sheet.blank()
         sheet.heading("Bands")
         sheet.header(["Principle"] + [pr.partner for pr in partners] + ["Mean"])
-        band_first = sheet.row + 1
+        band_first = sheet.row
         for principle in r.template.principles:
             s = r.principles[principle.id]
             sheet.append(
-                [sheet.cell(principle.name, BOLD)]
+                [Styled(principle.name, "bold")]
                 + [
-                    sheet.cell(
-                        _band_text(
-                            pr.principles[principle.id].band,
-                            pr.principles[principle.id].provisional,
-                        )
+                    _band_text(
+                        pr.principles[principle.id].band, pr.principles[principle.id].provisional
                     )
                     for pr in partners
                 ]
-                + [sheet.cell(_band_text(s.band))]
+                + [_band_text(s.band)]
             )
-        end = get_column_letter(2 + n)
-        _band_colours(sheet, f"B{band_first}:{end}{sheet.row}", f"B{band_first}")
+        _band_colours(sheet, band_first, 1, sheet.row - 1, n + 1)
 
-        sheet.append([])
+        sheet.blank()
         sheet.heading("Coverage: rated answers of questions asked")
         sheet.header(["Principle"] + [pr.partner for pr in partners])
         for principle in r.template.principles:
             sheet.append(
-                [sheet.cell(principle.name, BOLD)]
-                + [sheet.cell(pr.principles[principle.id].coverage, fmt="0%") for pr in partners]
+                [Styled(principle.name, "bold")]
+                + [Styled(pr.principles[principle.id].coverage, "pct") for pr in partners]
             )
 
-        radar = RadarChart()
-        radar.type = "marker"
-        radar.title = "Scores by partner"
-        radar.y_axis.scaling.min = 0
-        radar.y_axis.scaling.max = r.template.engine_scale.values[-1]
-        radar.y_axis.majorUnit = 1
-        radar.y_axis.delete = False
-        data = Reference(sheet.ws, min_col=2, max_col=1 + n, min_row=head_row, max_row=last)
-        radar.add_data(data, titles_from_data=True)
-        radar.set_categories(Reference(sheet.ws, min_col=1, min_row=first, max_row=last))
-        radar.height, radar.width = 10, 15
-        sheet.ws.add_chart(radar, f"{get_column_letter(n + 7)}2")
+        radar = book.wb.add_chart({"type": "radar", "subtype": "with_markers"})
+        for i in range(1, n + 1):
+            radar.add_series(
+                {
+                    "name": [sheet.ws.name, header_row, i],
+                    "categories": [sheet.ws.name, first, 0, last, 0],
+                    "values": [sheet.ws.name, first, i, last, i],
+                }
+            )
+        radar.set_title({"name": "Scores by partner"})
+        radar.set_y_axis({"min": 0, "max": r.template.engine_scale.values[-1], "major_unit": 1})
+        radar.set_size({"width": 560, "height": 380})
+        sheet.ws.insert_chart(1, n + 6, radar)
 
-    bars = BarChart()
-    bars.type = "bar"
-    bars.title = "Spread between partners"
-    bars.y_axis.scaling.min = 0
-    bars.y_axis.delete = False
-    bars.x_axis.delete = False
-    spread_col = 3 + n
-    bars.add_data(
-        Reference(sheet.ws, min_col=spread_col, min_row=head_row, max_row=last),
-        titles_from_data=True,
+    bars = book.wb.add_chart({"type": "bar"})
+    bars.add_series(
+        {
+            "name": "Spread",
+            "categories": [sheet.ws.name, first, 0, last, 0],
+            "values": [sheet.ws.name, first, n + 2, last, n + 2],
+        }
     )
-    bars.set_categories(Reference(sheet.ws, min_col=1, min_row=first, max_row=last))
-    bars.legend = None
-    bars.height, bars.width = 7, 15
-    sheet.ws.add_chart(bars, f"{get_column_letter(n + 7)}21")
+    bars.set_title({"name": "Spread between partners"})
+    bars.set_x_axis({"min": 0})
+    bars.set_legend({"none": True})
+    bars.set_size({"width": 560, "height": 280})
+    sheet.ws.insert_chart(21, n + 6, bars)
 
 
 # --- Questions ----------------------------------------------------------------------
 
 
-def _questions(wb: Workbook, result: Consolidation, level: str, anonymise: bool) -> None:
+def _questions(book: _Book, result: Consolidation, level: str, anonymise: bool) -> None:
     rounds = [p.rounds[-1] for p in result.partnerships if p.rounds]
-    widths = {"A": 14, "B": 22, "C": 52}
+    widths = {0: 14, 1: 22, 2: 52}
     if level == PARTNER:
         most = max(
             (sum(len(pr.respondents) for pr in r.partners.values()) for r in rounds), default=0
         )
         for i in range(most):
-            widths[get_column_letter(4 + 2 * i)] = 20
-            widths[get_column_letter(5 + 2 * i)] = 32
-        widths[get_column_letter(4 + 2 * most)] = 8
-        widths[get_column_letter(5 + 2 * most)] = 18
+            widths[3 + 2 * i], widths[4 + 2 * i] = 20, 32
+        widths[3 + 2 * most], widths[4 + 2 * most] = 8, 18
     else:
-        widths.update({"D": 8, "E": 8, "F": 9, "G": 18})
-    sheet = _Sheet(wb, "Questions", widths, freeze="D1")
+        widths.update({3: 8, 4: 8, 5: 9, 6: 18})
+    sheet = book.sheet("Questions", widths, freeze=(0, 3))
     sheet.title(
         "Answers side by side",
         "Answers and comments exactly as typed. A flag marks questions where partners' "
@@ -458,8 +508,7 @@ def _questions(wb: Workbook, result: Consolidation, level: str, anonymise: bool)
         columns: list[tuple[str, ReturnRecord]] = []
         for pr in partners:
             for i, record in enumerate(pr.respondents, start=1):
-                who = _respondent(record, anonymise, i)
-                columns.append((f"{pr.partner}: {who}", record))
+                columns.append((f"{pr.partner}: {_respondent(record, anonymise, i)}", record))
         sheet.heading(f"{p.name}: {r.round}")
         if level == PARTNER:
             labels = ["Principle", "Question id", "Statement"]
@@ -475,90 +524,67 @@ def _questions(wb: Workbook, result: Consolidation, level: str, anonymise: bool)
             partner_scores = [m[q.id] for m in means.values() if q.id in m]
             spread = scoring.spread(partner_scores)
             flag = DISAGREE if scoring.disagree(partner_scores, th.disagreement) else ""
-            row = [sheet.cell(principle.name), sheet.cell(q.id), sheet.cell(q.text, wrap=True)]
+            row: list[Any] = [principle.name, q.id, Styled(q.text, "wrap")]
             if level == PARTNER:
                 for _, record in columns:
                     answer = typed_value(record.answers.get(q.id))
                     comment = record.comments.get(q.id, "")
-                    row += [
-                        sheet.cell(answer, text=True, wrap=True),
-                        sheet.cell(comment, text=True, wrap=True),
-                    ]
-                row += [sheet.cell(_score(spread), fmt="0.0"), sheet.cell(flag)]
+                    row += [answer, Styled(comment, "wrap") if comment else ""]
+                row += [Styled(_score(spread), "score"), flag]
             else:
                 mean = sum(partner_scores) / len(partner_scores) if partner_scores else None
                 row += [
-                    sheet.cell(_score(mean), fmt="0.0"),
-                    sheet.cell(_score(spread), fmt="0.0"),
+                    Styled(_score(mean), "score"),
+                    Styled(_score(spread), "score"),
                     len(partner_scores),
-                    sheet.cell(flag),
+                    flag,
                 ]
             sheet.append(row)
-        sheet.append([])
+        sheet.blank()
 
 
 # --- Actions, Trend, Returns log, Data ----------------------------------------------
 
 
-def _actions(wb: Workbook, result: Consolidation, level: str, anonymise: bool) -> None:
-    sheet = _Sheet(
-        wb, "Actions", {"A": 24, "B": 14, "C": 22, "D": 16, "E": 16, "F": 60, "G": 18, "H": 14}
-    )
-    sheet.title("Suggested actions", "Every action partners suggested, as typed.")
+def _actions(book: _Book, result: Consolidation, level: str, anonymise: bool) -> None:
     if level == PARTNER:
-        sheet.header(
-            [
-                "Partnership",
-                "Round",
-                "Partner",
-                "Respondent",
-                "Principle",
-                "Action",
-                "Owner",
-                "By when",
-            ]
-        )
+        widths = {0: 24, 1: 14, 2: 22, 3: 16, 4: 16, 5: 60, 6: 18, 7: 14}
+        header = [
+            "Partnership",
+            "Round",
+            "Partner",
+            "Respondent",
+            "Principle",
+            "Action",
+            "Owner",
+            "By when",
+        ]
     else:
-        sheet.header(["Partnership", "Round", "Principle", "Action", "Owner", "By when"])
+        widths = {0: 24, 1: 14, 2: 16, 3: 60, 4: 18, 5: 14}
+        header = ["Partnership", "Round", "Principle", "Action", "Owner", "By when"]
+    sheet = book.sheet("Actions", widths, freeze=(4, 0))
+    sheet.title("Suggested actions", "Every action partners suggested, as typed.")
+    sheet.header(header)
     for p in result.partnerships:
         for r in p.rounds:
             for pr in r.partners.values():
                 for record in pr.respondents:
                     for a in record.actions:
                         principle = r.template.principle(a.principle_id).name
-                        typed = [
-                            sheet.cell(a.action, text=True, wrap=True),
-                            sheet.cell(a.owner, text=True),
-                            sheet.cell(a.by_when, text=True),
-                        ]
+                        typed = [Styled(a.action, "wrap"), a.owner, a.by_when]
+                        who = "" if anonymise else record.respondent_name
                         if level == PARTNER:
-                            who = "" if anonymise else record.respondent_name
-                            sheet.append(
-                                [
-                                    sheet.cell(p.name, text=True),
-                                    sheet.cell(r.round, text=True),
-                                    sheet.cell(pr.partner, text=True),
-                                    sheet.cell(who, text=True),
-                                    principle,
-                                    *typed,
-                                ]
-                            )
+                            sheet.append([p.name, r.round, pr.partner, who, principle, *typed])
                         else:
-                            sheet.append(
-                                [
-                                    sheet.cell(p.name, text=True),
-                                    sheet.cell(r.round, text=True),
-                                    principle,
-                                    *typed,
-                                ]
-                            )
+                            sheet.append([p.name, r.round, principle, *typed])
 
 
-def _trend(wb: Workbook, result: Consolidation, level: str) -> None:
+def _trend(book: _Book, result: Consolidation, level: str) -> None:
     with_trend = [p for p in result.partnerships if p.trend]
     if not with_trend:
         return
-    sheet = _Sheet(wb, "Trend", {"A": 26, "B": 18})
+    most = max(len(p.rounds) for p in with_trend)
+    sheet = book.sheet("Trend", {0: 26, 1: 18} | {2 + i: 12 for i in range(most + 1)})
     sheet.title("Change since the last round", "Rounds are ordered by their round date.")
     for p in with_trend:
         labels = [r.round for r in p.rounds]
@@ -569,35 +595,16 @@ def _trend(wb: Workbook, result: Consolidation, level: str) -> None:
             if row.partner and level != PARTNER:
                 continue
             sheet.append(
-                [
-                    sheet.cell(row.partner or "All partners (mean)", text=True),
-                    names[row.principle_id],
-                ]
-                + [sheet.cell(_score(row.scores.get(label)), fmt="0.0") for label in labels]
-                + [sheet.cell(_score(row.change), BOLD, fmt="+0.0;-0.0;0.0")]
+                [row.partner or "All partners (mean)", names[row.principle_id]]
+                + [Styled(_score(row.scores.get(label)), "score") for label in labels]
+                + [Styled(_score(row.change), "change")]
             )
-        sheet.append([])
+        sheet.blank()
 
 
-def _log(wb: Workbook, result: Consolidation, anonymise: bool) -> None:
-    sheet = _Sheet(
-        wb,
-        "Returns log",
-        {
-            "A": 48,
-            "B": 20,
-            "C": 70,
-            "D": 24,
-            "E": 14,
-            "F": 22,
-            "G": 20,
-            "H": 34,
-            "I": 14,
-            "J": 20,
-            "K": 66,
-        },
-        freeze="B5",
-    )
+def _log(book: _Book, result: Consolidation, anonymise: bool) -> None:
+    widths = {0: 48, 1: 24, 2: 70, 3: 24, 4: 14, 5: 22, 6: 20, 7: 34, 8: 14, 9: 17, 10: 66}
+    sheet = book.sheet("Returns log", widths, freeze=(4, 1))
     sheet.title("Returns log", "Every file read, with its verdict and the reasons.")
     sheet.header(
         [
@@ -618,107 +625,78 @@ def _log(wb: Workbook, result: Consolidation, anonymise: bool) -> None:
         rec = f.record
         reasons = "; ".join([*f.reasons, *([f.note] if f.note else [])])
         counted = " (counted)" if f.counted else ""
-        row = [
-            sheet.cell(str(f.path), text=True),
-            f.verdict + counted,
-            sheet.cell(reasons, text=True, wrap=True),
-        ]
+        row: list[Any] = [str(f.path), f.verdict + counted, Styled(reasons, "wrap")]
         if rec is not None:
             row += [
-                sheet.cell(rec.meta.partnership_name, text=True),
-                sheet.cell(rec.meta.round, text=True),
-                sheet.cell(rec.meta.partner, text=True),
-                sheet.cell("" if anonymise else rec.respondent_name, text=True),
+                rec.meta.partnership_name,
+                rec.meta.round,
+                rec.meta.partner,
+                "" if anonymise else rec.respondent_name,
                 rec.meta.return_id,
                 f"{rec.template.id} {rec.template.version}",
-                sheet.cell(rec.when.replace(tzinfo=None), fmt="yyyy-mm-dd hh:mm"),
+                Styled(rec.when.replace(tzinfo=None), "datetime"),
                 rec.sha256,
             ]
         sheet.append(row)
 
 
-DATA_COLUMNS = [
-    "Partnership id",
-    "Partnership",
-    "Round",
-    "Round date",
-    "Partner",
-    "Respondent",
-    "Return id",
-    "Principle",
-    "Question id",
-    "Question",
-    "Answer",
-    "Score",
-    "Comment",
-]
-
-
-def _data(wb: Workbook, result: Consolidation, anonymise: bool) -> None:
-    sheet = _Sheet(
-        wb,
-        "Data",
-        {
-            "A": 22,
-            "B": 24,
-            "C": 14,
-            "D": 12,
-            "E": 22,
-            "F": 18,
-            "G": 34,
-            "H": 16,
-            "I": 24,
-            "J": 50,
-            "K": 24,
-            "L": 8,
-            "M": 50,
-        },
-        freeze="A2",
-    )
-    sheet.header(DATA_COLUMNS)
-    for row in answer_rows(result, anonymise):
-        sheet.append(
-            [
-                sheet.cell(row["partnership_id"], text=True),
-                sheet.cell(row["partnership"], text=True),
-                sheet.cell(row["round"], text=True),
-                sheet.cell(row["round_date"], fmt="yyyy-mm-dd"),
-                sheet.cell(row["partner"], text=True),
-                sheet.cell(row["respondent"], text=True),
-                row["return_id"],
-                row["principle"],
-                row["question_id"],
-                row["question"],
-                sheet.cell(row["answer"], text=True),
-                _score(row["score"]),
-                sheet.cell(row["comment"], text=True),
-            ]
+def _data(book: _Book, result: Consolidation, anonymise: bool) -> None:
+    widths = {0: 24, 1: 14, 2: 12, 3: 22, 4: 18, 5: 34, 6: 16, 7: 24, 8: 50, 9: 24, 10: 8, 11: 50}
+    sheet = book.sheet("Data", widths, freeze=(1, 0))
+    # The workbook is opened with strings_to_formulas off, so write_row writes every
+    # string as text, "=" included; it is the fast path for the largest sheet.
+    write_row = sheet.ws.write_row
+    row = 0
+    for row, item in enumerate(answer_rows(result, anonymise), start=1):
+        write_row(
+            row,
+            0,
+            (
+                item["partnership"],
+                item["round"],
+                item["round_date"],
+                item["partner"],
+                item["respondent"],
+                item["return_id"],
+                item["principle"],
+                item["question_id"],
+                item["question"],
+                item["answer"],
+                item["score"],
+                item["comment"],
+            ),
         )
-    last = max(sheet.row, 2)
-    if sheet.row == 1:
-        sheet.append([""] * len(DATA_COLUMNS))
-    table = Table(displayName="CoupleData", ref=f"A1:{get_column_letter(len(DATA_COLUMNS))}{last}")
-    table.tableColumns = [TableColumn(id=i, name=n) for i, n in enumerate(DATA_COLUMNS, start=1)]
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    with warnings.catch_warnings():
-        # openpyxl warns on every write-only table; the columns are declared above.
-        warnings.simplefilter("ignore", UserWarning)
-        sheet.ws.add_table(table)
+    # An Excel table over every row, ready for pivot tables; its header row is written
+    # by the table itself.
+    sheet.ws.add_table(
+        0,
+        0,
+        max(row, 1),
+        len(DATA_COLUMNS) - 1,
+        {
+            "name": "CoupleData",
+            "style": "Table Style Medium 2",
+            "columns": [{"header": name} for name in DATA_COLUMNS],
+        },
+    )
 
 
-def answer_rows(result: Consolidation, anonymise: bool = False):
+def answer_rows(result: Consolidation, anonymise: bool = False) -> Iterator[dict[str, Any]]:
     """One dict per answered (or commented) question of every counted respondent."""
     for p in result.partnerships:
         for r in p.rounds:
             for pr in r.partners.values():
-                for i, record in enumerate(pr.respondents, start=1):
-                    accepted = record.template.accepted
+                for record in pr.respondents:
+                    invalid = {
+                        bad.question_id
+                        for res in record.assessment.principles.values()
+                        for bad in res.invalid
+                    }
                     for principle, q in record.template.questions:
                         raw = record.answers.get(q.id)
                         comment = record.comments.get(q.id, "")
                         if raw is None and not comment:
                             continue
-                        answer = scoring.read_answer(raw, record.template.engine_scale, accepted)
                         yield {
                             "partnership_id": p.partnership_id,
                             "partnership": p.name,
@@ -726,45 +704,45 @@ def answer_rows(result: Consolidation, anonymise: bool = False):
                             "round_date": r.round_date,
                             "partner": pr.partner,
                             "respondent": "" if anonymise else record.respondent_name,
-                            "respondent_number": i,
                             "return_id": record.meta.return_id,
                             "principle": principle.id,
                             "question_id": q.id,
                             "question": q.text,
                             "answer": typed_value(raw),
-                            "score": answer.value,
-                            "valid": answer.kind != scoring.INVALID,
+                            "score": record.assessment.values.get(q.id),
+                            "valid": q.id not in invalid,
                             "comment": comment,
                         }
 
 
-def build_summary(
+def write_summary(
     result: Consolidation,
+    path: Path,
     level: str = PARTNER,
     anonymise: bool = False,
     generated: dt.datetime | None = None,
-) -> Workbook:
-    """The summary workbook, in memory (write-only: save it once)."""
+) -> Path:
+    """Write the summary workbook atomically (a temporary file, then a rename)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     generated = generated or dt.datetime.now(dt.timezone.utc)
-    wb = Workbook(write_only=True)
-    wb.calculation.fullCalcOnLoad = True
-    wb.properties.creator = "couple_xl"
-    wb.properties.title = "COUPLE partnership summary"
-    fn = formulas.Functions(formulas.ADDIN)
-    _overview(wb, result, level, generated)
-    for i, p in enumerate((p for p in result.partnerships if p.rounds), start=1):
-        _comparison(wb, p, level, i, fn)
-    _questions(wb, result, level, anonymise)
-    _actions(wb, result, level, anonymise)
-    _trend(wb, result, level)
-    if level == PARTNER:
-        _log(wb, result, anonymise)
-        _data(wb, result, anonymise)
-    return wb
-
-
-def write_summary(wb: Workbook, path: Path) -> None:
-    """Save the summary atomically."""
-    save_atomically(wb, path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        book = _Book(tmp)
+        fn = formulas.Functions(formulas.ADDIN)
+        _overview(book, result, level, generated)
+        for i, p in enumerate((p for p in result.partnerships if p.rounds), start=1):
+            _comparison(book, p, level, i, fn)
+        _questions(book, result, level, anonymise)
+        _actions(book, result, level, anonymise)
+        _trend(book, result, level)
+        if level == PARTNER:
+            _log(book, result, anonymise)
+            _data(book, result, anonymise)
+        book.wb.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

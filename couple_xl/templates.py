@@ -227,17 +227,26 @@ class Template(_Model):
             )
             for p in self.principles
         }
-        return Assessment(results, scoring.overall(results.values(), self.thresholds))
+        values = {
+            q.id: value
+            for p in self.principles
+            for q, value in zip(p.questions, results[p.id].values)
+        }
+        return Assessment(results, scoring.overall(results.values(), self.thresholds), values)
 
 
 class Assessment:
-    """One respondent's principle results and overall result."""
+    """One respondent's principle results, overall result, and each question's value."""
 
     def __init__(
-        self, principles: dict[str, scoring.PrincipleResult], overall: scoring.OverallResult
+        self,
+        principles: dict[str, scoring.PrincipleResult],
+        overall: scoring.OverallResult,
+        values: dict[str, int | None] | None = None,
     ) -> None:
         self.principles = principles
         self.overall = overall
+        self.values = values or {}
 
     def __repr__(self) -> str:
         return f"Assessment({self.principles!r}, {self.overall!r})"

@@ -32,53 +32,44 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import formulas, scoring
+from .layout import (
+    ACCENT,
+    ACTION_MARK,
+    ANSWER_COLUMN,
+    BAND_STYLES,
+    COMMENT_COLUMN,
+    ERROR_STYLE,
+    FIRST_QUESTION_ROW,
+    FONT,
+    HEADER_COLOUR,
+    HEADER_ROW,
+    HIDDEN_HEADERS,
+    INK,
+    INPUT_COLOUR,
+    META_SHEET,
+    MUTED,
+    NORMAL_COLUMN,
+    NUMBER_COLUMN,
+    QID_COLUMN,
+    START_SHEET,
+    STATEMENT_COLUMN,
+    SUMMARY_COLUMNS,
+    SUMMARY_HEADER_ROW,
+    SUMMARY_SHEET,
+    TEMPLATE_CHUNK,
+    VALUE_COLUMN,
+    WEIGHT_COLUMN,
+    WIDTHS,
+)
 from .metadata import PROPERTY_PREFIX, WorkbookMetadata
 from .templates import Principle, Template
 
-META_SHEET = "_couple"
-START_SHEET = "Start"
-SUMMARY_SHEET = "Summary"
-
-# Principle sheet layout.
-HEADER_ROW = 4
-FIRST_QUESTION_ROW = 5
-NUMBER_COLUMN, STATEMENT_COLUMN, ANSWER_COLUMN, COMMENT_COLUMN = "A", "B", "C", "D"
-QID_COLUMN, NORMAL_COLUMN, VALUE_COLUMN, WEIGHT_COLUMN = "E", "F", "G", "H"
-HIDDEN_HEADERS = {
-    QID_COLUMN: "question_id",
-    NORMAL_COLUMN: "normalised",
-    VALUE_COLUMN: "value",
-    WEIGHT_COLUMN: "weight",
-}
-ACTION_MARK = "action"
-WIDTHS = {"A": 5, "B": 62, "C": 30, "D": 52}
-
-# Summary sheet layout.
-SUMMARY_HEADER_ROW = 5
-SUMMARY_COLUMNS = ["Principle", "Score", "Band", "Answered", "Questions", "Coverage", "Status"]
-
-# Hidden metadata sheet layout: key/value in A:B, answer lookup in D:E, scale values in G.
-TEMPLATE_CHUNK = 30_000  # a cell holds at most 32,767 characters
-
-FONT = "Calibri"
-INK = "1F2937"
-MUTED = "4B5563"
-ACCENT = "1F4E79"
-INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
 THIN = Side(style="thin", color="9CA3AF")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 UNLOCKED = Protection(locked=False)
-
-BAND_STYLES = {
-    scoring.STRENGTH: ("C6EFCE", "006100"),
-    scoring.DEVELOPING: ("FFEB9C", "7A4F01"),
-    scoring.CONCERN: ("FFC7CE", "9C0006"),
-}
-
-
-ERROR_STYLE = ("FFC7CE", "9C0006")
 
 
 def highlight(ws: Worksheet, cells: str, formula: str, fill: str, color: str) -> None:

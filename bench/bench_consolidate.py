@@ -1,0 +1,191 @@
+"""Benchmark `couple-xl consolidate` against simple ways of reading the same files.
+
+    python bench/bench_consolidate.py [--n 1000] [--files DIR]
+
+Generates N filled returns (spread over partnerships of 20 partners), then times,
+each in a fresh process so that peak memory is its own:
+  (a) a raw python-calamine read of every sheet of every file;
+  (b) a naive loop that loads each file fully with openpyxl;
+  (c) couple-xl consolidate, summary workbook included;
+and prints the ratios, peak memory, memory at N/4 and N (flat beyond the data
+itself), and the cold start of `couple-xl --help`.
+Targets: (c) at least 10x faster than (b), at most 3x (a), help under 0.25 s.
+No test asserts timings: this script reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+PER_PARTNERSHIP = 20
+
+
+def _make(args: tuple[int, str, int]) -> int:
+    """Write the returns of one partnership (run in a worker process)."""
+    import datetime as dt
+    import uuid
+
+    from couple_xl import __version__
+    from couple_xl.metadata import WorkbookMetadata
+    from couple_xl.templates import resolve_template
+    from couple_xl.workbook import build_workbook, save_atomically
+
+    index, folder, count = args
+    template = resolve_template("couple")
+    rng = random.Random(index)
+    choices = list(template.engine_scale.choices)
+    for n in range(count):
+        meta = WorkbookMetadata(
+            template_id=template.id, template_version=template.version,
+            template_sha256=template.fingerprint, partnership_id=f"bench-{index:03d}",
+            partnership_name=f"Benchmark partnership {index}", partner=f"Partner {n:02d}",
+            round="Round 1", round_date=dt.date(2026, 10, 1), return_id=uuid.uuid4().hex,
+            created=dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc),
+            generator=f"couple_xl {__version__}",
+        )  # fmt: skip
+        wb = build_workbook(template, meta)
+        for _, q in template.questions:
+            ((sheet, ref),) = list(wb.defined_names[f"Q_{q.id}"].destinations)
+            wb[sheet][ref.replace("$", "")] = rng.choice(choices)
+            if rng.random() < 0.2:
+                ((sheet, ref),) = list(wb.defined_names[f"N_{q.id}"].destinations)
+                wb[sheet][ref.replace("$", "")] = "A comment typed by the partner."
+        save_atomically(wb, Path(folder) / f"p{index:03d}-{n:02d}.xlsx")
+    return count
+
+
+def generate(folder: Path, n: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = len(list(folder.glob("*.xlsx")))
+    if existing == n:
+        print(f"Reusing {n} returns in {folder}")
+        return
+    for old in folder.glob("*.xlsx"):
+        old.unlink()
+    jobs = []
+    for index in range((n + PER_PARTNERSHIP - 1) // PER_PARTNERSHIP):
+        jobs.append((index, str(folder), min(PER_PARTNERSHIP, n - index * PER_PARTNERSHIP)))
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        made = sum(pool.map(_make, jobs))
+    print(f"Generated {made} returns in {time.perf_counter() - start:.1f} s")
+
+
+# --- the measured tasks, each run in its own process ----------------------------------
+
+
+def task_calamine(files: list[str]) -> None:
+    from python_calamine import CalamineWorkbook
+
+    for f in files:
+        wb = CalamineWorkbook.from_path(f)
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+
+
+def task_openpyxl(files: list[str]) -> None:
+    import openpyxl
+
+    for f in files:
+        openpyxl.load_workbook(f).close()
+
+
+def task_consolidate(files: list[str]) -> None:
+    from couple_xl.pipeline import ConsolidateOptions, run_consolidate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome = run_consolidate(
+            ConsolidateOptions(paths=[Path(f) for f in files], output=Path(tmp) / "s.xlsx")
+        )
+        assert not outcome.result.rejected
+        assert len(outcome.result.records) == len(files)
+
+
+TASKS = {"calamine": task_calamine, "openpyxl": task_openpyxl, "consolidate": task_consolidate}
+
+
+def _child(task: str, listing: str) -> None:
+    import resource
+
+    files = Path(listing).read_text().split("\n")
+    start = time.perf_counter()
+    TASKS[task](files)
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak_kb / 1024}))
+
+
+def measure(task: str, files: list[Path]) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\n".join(str(p) for p in files))
+        listing = f.name
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", task, listing],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(listing)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cold_start(runs: int = 7) -> float:
+    exe = Path(sys.executable).with_name("couple-xl")
+    cmd = (
+        [str(exe), "--help"] if exe.exists() else [sys.executable, "-m", "couple_xl.cli", "--help"]
+    )
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=1000, help="returns to generate (default 1000)")
+    parser.add_argument("--files", type=Path, default=None, help="folder to keep the returns in")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(*args.child)
+        return
+
+    folder = args.files or Path(tempfile.gettempdir()) / f"couple-bench-{args.n}"
+    generate(folder, args.n)
+    files = sorted(folder.glob("*.xlsx"))
+    print(f"\n{len(files)} returns, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB\n")
+
+    results = {task: measure(task, files) for task in ("calamine", "openpyxl", "consolidate")}
+    for task, r in results.items():
+        per = r["seconds"] / len(files) * 1000
+        print(f"{task:12s} {r['seconds']:7.2f} s  {per:6.2f} ms/file  peak {r['peak_mb']:6.0f} MB")
+    c, a, b = (results[k]["seconds"] for k in ("consolidate", "calamine", "openpyxl"))
+    print(f"\nconsolidate vs naive openpyxl (b): {b / c:5.1f}x faster   (target >= 10x)")
+    print(f"consolidate vs raw calamine  (a): {c / a:5.2f}x the time (target <= 3x)")
+
+    quarter = files[: max(1, len(files) // 4)]
+    small = measure("consolidate", quarter)
+    baseline = measure("consolidate", files[:1])
+    grow = (results["consolidate"]["peak_mb"] - small["peak_mb"]) / (len(files) - len(quarter))
+    print(
+        f"\npeak memory: {baseline['peak_mb']:.0f} MB for 1 return, {small['peak_mb']:.0f} MB for "
+        f"{len(quarter)}, {results['consolidate']['peak_mb']:.0f} MB for {len(files)} "
+        f"({grow * 1000:.0f} MB per 1,000 more returns)"
+    )
+    print(f"\ncouple-xl --help cold start: {cold_start():.3f} s (target <= 0.25 s)")
+
+
+if __name__ == "__main__":
+    main()
