@@ -15,6 +15,8 @@ import click
 from . import __version__
 
 EXIT_PROBLEMS = 1
+# A progress bar is shown on a terminal when there are more files than this.
+PROGRESS_FROM = 5
 
 
 def _fail(err: Exception) -> click.ClickException:
@@ -406,6 +408,7 @@ def consolidate(
     """
     import sys
 
+    from .consolidate import gather
     from .errors import CoupleError
     from .pipeline import ConsolidateOptions, run_consolidate
     from .templates import resolve_template
@@ -426,8 +429,9 @@ def consolidate(
             template=resolve_template(template_ref) if template_ref else None,
         )
         show_bar = not quiet and sys.stderr.isatty()
-        if show_bar:
-            with click.progressbar(length=0, label="Reading returns", file=sys.stderr) as bar:
+        count = len(gather(options.paths)[0]) if show_bar else 0
+        if count > PROGRESS_FROM:
+            with click.progressbar(length=count, label="Reading returns", file=sys.stderr) as bar:
                 outcome = run_consolidate(options, progress=lambda _: bar.update(1))
         else:
             outcome = run_consolidate(options)
