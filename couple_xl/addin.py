@@ -7,7 +7,6 @@ files, so it cannot drift from them: there is one copy of every rule.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import uuid
@@ -18,6 +17,7 @@ from xml.sax.saxutils import quoteattr
 
 from . import __version__
 from .errors import Location, OutputExistsError, ReadError
+from .files import write_text_atomically
 
 # What xlwings Lite itself records in workbooks it saves (see the README).
 LITE_STORE_ID = "wa200008175"
@@ -85,10 +85,7 @@ class AddinFiles:
 def _write_new(path: Path, text: str, force: bool) -> Path:
     if path.exists() and not force:
         raise OutputExistsError("already exists; use --force to overwrite it", Location(file=path))
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, text)
 
 
 def write_lite_files(out_dir: Path, force: bool = False) -> AddinFiles:

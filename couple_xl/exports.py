@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .consolidate import Consolidation
+from .files import atomic_target
 from .returns import typed_value
 from .summary import PARTNER, answer_rows
 
@@ -48,16 +47,10 @@ def csv_safe(value: Any) -> Any:
 
 
 def _atomic_text(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(
-            fd, "w", encoding="utf-8-sig" if path.suffix == ".csv" else "utf-8", newline=""
-        ) as f:
+    with atomic_target(path) as tmp:
+        encoding = "utf-8-sig" if path.suffix == ".csv" else "utf-8"
+        with open(tmp, "w", encoding=encoding, newline="") as f:
             write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def score_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, Any]]:

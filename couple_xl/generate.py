@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError, Location, OutputExistsError
+from .files import write_text_atomically
 from .inputs import PartnerEntry
 from .metadata import MANIFEST_SUFFIX, Manifest, ManifestPartner, WorkbookMetadata
 from .naming import inside, partnership_id, safe_component, slugify, unique_filenames
@@ -151,7 +152,5 @@ def new_round(request: RoundRequest) -> RoundResult:
             for w, entry in zip(written, request.partners)
         ],
     )
-    tmp = manifest_path.with_name(f".tmp-{manifest_path.name}")
-    tmp.write_text(manifest.to_json(), encoding="utf-8")
-    tmp.replace(manifest_path)
+    write_text_atomically(manifest_path, manifest.to_json())
     return RoundResult(pid, round_label, written, manifest_path, warnings)

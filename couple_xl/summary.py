@@ -9,8 +9,6 @@ came from a return stays exactly as typed, even when it starts with "=".
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 from . import formulas, scoring
 from .consolidate import Consolidation, PartnershipResult
+from .files import atomic_target
 from .layout import ACCENT, BAND_STYLES, ERROR_STYLE, FONT, HEADER_COLOUR, INK, MUTED
 from .returns import ReturnRecord, typed_value
 
@@ -726,10 +725,8 @@ def write_summary(
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     generated = generated or dt.datetime.now(dt.timezone.utc)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        book = _Book(tmp)
+    with atomic_target(path) as tmp:
+        book = _Book(str(tmp))
         fn = formulas.Functions(formulas.ADDIN)
         _overview(book, result, level, generated)
         for i, p in enumerate((p for p in result.partnerships if p.rounds), start=1):
@@ -741,8 +738,4 @@ def write_summary(
             _log(book, result, anonymise)
             _data(book, result, anonymise)
         book.wb.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

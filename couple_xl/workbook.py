@@ -14,8 +14,6 @@ The public contract of a generated workbook (documented in the README):
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import formulas, scoring
+from .files import atomic_target
 from .layout import (
     ACCENT,
     ACTION_MARK,
@@ -674,16 +673,10 @@ def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: Workbook
 def save_atomically(wb: Workbook, path: Path, finish: Callable[[Path], None] | None = None) -> None:
     """Save to a temporary file beside ``path``, let ``finish`` amend it, then rename it
     into place: a reader never sees a half-written file, and a failure leaves none."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         wb.save(tmp)
         if finish is not None:
-            finish(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            finish(tmp)
 
 
 def write_workbook(
