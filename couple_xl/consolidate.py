@@ -453,7 +453,6 @@ def consolidate(
                     f"{log.path}: its template ({t.id} {t.version}) does not match the other "
                     f"returns of partnership {pid}: {_describe_incompatibility(t, reference)}"
                 )
-                log.record = log.record  # kept for the log
             else:
                 usable.append(log)
         by_round: dict[str, list[FileLog]] = defaultdict(list)
@@ -490,7 +489,17 @@ def consolidate(
                     f"({', '.join(d.isoformat() for d in dates)}); using the earliest"
                 )
             date = dates[0] if dates else manifest.round_date
-            round_template = reference or _manifest_template(manifest, template)
+            # Each round is shown with its own template (the most common among its returns),
+            # so a later version's new questions appear; rounds compare by principle.
+            versions = Counter(log.record.template.fingerprint for log in round_logs)
+            round_template = next(
+                (
+                    log.record.template
+                    for log in round_logs
+                    if versions and log.record.template.fingerprint == versions.most_common(1)[0][0]
+                ),
+                reference or _manifest_template(manifest, template),
+            )
             if round_template is None:
                 warnings.append(
                     f"partnership {pid}, round {label}: no returns yet, and no template to "

@@ -585,3 +585,55 @@ def test_demo_command(tmp_path):
     assert refused.exit_code == 1
     assert "is not a demo folder" in refused.output
     assert (other / "keep.txt").exists()
+
+
+def test_rounds_with_different_question_sets_compare_by_principle(tmp_path, template):
+    from couple_xl.templates import template_from_data
+
+    data = json.loads(template.to_json())
+    data["version"] = "1.1.0"
+    commitment = data["principles"][0]["questions"]
+    commitment.pop()  # commitment_resources retired
+    commitment.append(
+        {
+            "id": "commitment_time",
+            "text": "We give the partnership time.",
+            "guidance": "",
+            "weight": 1.0,
+        }
+    )
+    newer = template_from_data(data, "v1.1")
+    r1 = generate(
+        tmp_path / "r1", partners=["A"], round_label="One", round_date=dt.date(2026, 1, 1)
+    )
+    r2 = generate(
+        tmp_path / "r2",
+        partners=["A"],
+        round_label="Two",
+        template=newer,
+        round_date=dt.date(2026, 6, 1),
+    )
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fill_return(
+        r1.workbooks[0].path,
+        returns / "1.xlsx",
+        {"commitment_choice": 2, "commitment_resources": 2},
+    )
+    fill_return(
+        r2.workbooks[0].path, returns / "2.xlsx", {"commitment_choice": 4, "commitment_time": 5}
+    )
+    result = consolidate([returns])
+    assert not result.rejected
+    (p,) = result.partnerships
+    one, two = p.rounds
+    assert (one.template.version, two.template.version) == ("1.0.0", "1.1.0")
+    assert one.principles["commitment"].mean == 2.0
+    assert two.principles["commitment"].mean == 4.5
+    (row,) = [t for t in p.trend if t.partner == "" and t.principle_id == "commitment"]
+    assert row.change == 2.5
+    out = tmp_path / "s.xlsx"
+    run_consolidate(ConsolidateOptions(paths=[returns], output=out))
+    questions = [r[1] for r in summary_values(out, "Questions")]
+    assert "commitment_time" in questions
+    assert "commitment_resources" not in questions
