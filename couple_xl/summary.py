@@ -42,9 +42,14 @@ DATA_COLUMNS = [
 
 @dataclass(frozen=True)
 class Formula:
-    """A formula of ours (never text from a return)."""
+    """A formula of ours (never text from a return), with the engine's value for it.
+
+    The value is stored as the formula's cached result: LibreOffice shows cached
+    results as they are unless told to recalculate, and XlsxWriter would store 0.
+    """
 
     text: str
+    value: Any = ""
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ class _Sheet:
             if fmt is not None:
                 ws.write_blank(row, col, None, fmt)
         elif isinstance(value, Formula):
-            ws.write_formula(row, col, value.text, fmt)
+            ws.write_formula(row, col, value.text, fmt, value.value)
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, fmt)
         elif isinstance(value, (int, float)):
@@ -380,16 +385,25 @@ def _comparison(
         if n:
             rng = f"{_cell(row_no, 1)}:{_cell(row_no, n)}"
             mean = Formula(
-                fn.wrap("COUPLE_OVERALL", (rng,), f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))')
+                fn.wrap("COUPLE_OVERALL", (rng,), f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))'),
+                _score(summary.mean),
             )
             spread = Formula(
-                fn.wrap("COUPLE_SPREAD", (rng,), f'=IF(COUNT({rng})=0,"",MAX({rng})-MIN({rng}))')
+                fn.wrap("COUPLE_SPREAD", (rng,), f'=IF(COUNT({rng})=0,"",MAX({rng})-MIN({rng}))'),
+                _score(summary.spread),
             )
-            sd = Formula(fn.wrap("COUPLE_SD", (rng,), f'=IF(COUNT({rng})=0,"",STDEVP({rng}))'))
+            sd = Formula(
+                fn.wrap("COUPLE_SD", (rng,), f'=IF(COUNT({rng})=0,"",STDEVP({rng}))'),
+                _score(summary.sd),
+            )
             test = fn.test(
                 "COUPLE_DISAGREE", (rng, limit), f"ROUND(MAX({rng})-MIN({rng}),9)>={limit}"
             )
-            agree = Formula(f'=IF(COUNT({rng})<2,"",IF({test},"{DISAGREE}","Agree"))')
+            present = sum(pr.principles[principle.id].score is not None for pr in partners)
+            agree = Formula(
+                f'=IF(COUNT({rng})<2,"",IF({test},"{DISAGREE}","Agree"))',
+                "" if present < 2 else (DISAGREE if summary.disagree else "Agree"),
+            )
         else:
             mean, spread, sd = _score(summary.mean), _score(summary.spread), _score(summary.sd)
             agree = (

@@ -637,3 +637,37 @@ def test_rounds_with_different_question_sets_compare_by_principle(tmp_path, temp
     questions = [r[1] for r in summary_values(out, "Questions")]
     assert "commitment_time" in questions
     assert "commitment_resources" not in questions
+
+
+@pytest.mark.libreoffice
+def test_summary_formulas_match_their_stored_values(tmp_path, round1, template, soffice):
+    """A spreadsheet that shows stored values (LibreOffice by default) shows the engine's
+    numbers, and recalculating the formulas (through their native fallbacks) agrees."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for i, w in enumerate(round1.workbooks):
+        rng = random.Random(i)
+        answers = {q.id: rng.choice([1, 2, 3, 4, 5, "N/A"]) for _, q in template.questions}
+        fill_return(w.path, returns / f"{i}.xlsx", answers)
+    out = tmp_path / "summary.xlsx"
+    outcome = run_consolidate(ConsolidateOptions(paths=[returns], output=out))
+    (r,) = outcome.result.partnerships[0].rounds
+
+    def block(path: Path) -> list[list]:
+        wb = openpyxl.load_workbook(path, data_only=True)
+        ws = wb.worksheets[1]  # the first Compare sheet
+        rows = [list(row) for row in ws.iter_rows(min_row=6, max_row=11, values_only=True)]
+        wb.close()
+        return [row[4:8] for row in rows]  # Mean, Spread, SD, Agreement
+
+    stored = block(out)
+    for row, principle in zip(stored, template.principles):
+        s = r.principles[principle.id]
+        assert row[0] == pytest.approx(s.mean)
+        assert row[1] == pytest.approx(s.spread)
+        assert row[2] == pytest.approx(s.sd)
+        assert row[3] == ("Partners disagree" if s.disagree else "Agree")
+    (recalculated,) = libreoffice.recalculate([out], tmp_path / "lo")
+    for mine, theirs in zip(stored, block(recalculated)):
+        assert theirs[:3] == pytest.approx(mine[:3])
+        assert theirs[3] == mine[3]
