@@ -201,6 +201,8 @@ def test_round_trip_through_libreoffice(tmp_path, round1, template, uno):
         {"op": "rename_sheet", "sheet": "Outcomes", "to": "Outcomes (ours)"},
         {"op": "move_sheet", "sheet": "Summary", "to_index": 0},
     ] + [{"op": kind, "name": f"Q_{qid}", "text": text} for qid, (kind, text) in typed.items()]
+    # Text that looks like the file format's own character escapes must survive too.
+    ops.append({"op": "type_text", "name": "N_outcomes_gains", "text": "see _x0041_ & <b>"})
     restructured = tmp_path / "restructured.xlsx"
     libreoffice.uno_edit([{"input": str(second.path), "output": str(restructured), "ops": ops}])
 
@@ -223,6 +225,7 @@ def test_round_trip_through_libreoffice(tmp_path, round1, template, uno):
         "execution_sustain": "bogus",
     }
     assert {k: v for k, v in b.answers.items() if v is not None} == expected
+    assert b.comments == {"outcomes_gains": "see _x0041_ & <b>"}
     assert b.cells["commitment_values"] == "Commitment!C9"
     assert b.cells["outcomes_gains"].startswith("Outcomes (ours)!")
     assert b.cells["leadership_roles"] == "Leadership!E6"
