@@ -70,7 +70,7 @@ class PartnerResult:
             for qid, value in record.assessment.values.items():
                 if value is not None:
                     values[qid].append(value)
-        return {qid: sum(v) / len(v) for qid, v in values.items()}
+        return {qid: scoring.mean(v) for qid, v in values.items()}
 
 
 @dataclass(frozen=True)
@@ -250,7 +250,7 @@ def _partner_result(partner: str, records: list[ReturnRecord], template: Templat
         answered = sum(x.answered for x in results)
         total = sum(x.total for x in results)
         cov = scoring.coverage(answered, total)
-        score = sum(scores) / len(scores) if scores else None
+        score = scoring.mean(scores)
         principles[p.id] = PartnerScore(
             score=score,
             n=len(scores),
@@ -260,7 +260,7 @@ def _partner_result(partner: str, records: list[ReturnRecord], template: Templat
             provisional=scoring.is_provisional(cov, th.min_coverage),
             band=scoring.band(score, th.strength, th.developing),
         )
-    overall = scoring.overall_score(s.score for s in principles.values())
+    overall = scoring.mean(s.score for s in principles.values())
     return PartnerResult(
         partner=partner,
         respondents=records,
@@ -290,8 +290,7 @@ def _round_result(
     principles = {}
     for p in template.principles:
         scores = [pr.principles[p.id].score for pr in partners.values()]
-        present = [s for s in scores if s is not None]
-        mean = sum(present) / len(present) if present else None
+        mean = scoring.mean(scores)
         principles[p.id] = PrincipleSummary(
             mean=mean,
             spread=scoring.spread(scores),
@@ -299,7 +298,7 @@ def _round_result(
             disagree=scoring.disagree(scores, th.disagreement),
             band=scoring.band(mean, th.strength, th.developing),
         )
-    overall = scoring.overall_score(s.mean for s in principles.values())
+    overall = scoring.mean(s.mean for s in principles.values())
     means = {k: v.mean for k, v in principles.items() if v.mean is not None}
     weakest = min(means, key=lambda k: means[k]) if means else None
     result = RoundResult(

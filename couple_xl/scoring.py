@@ -344,21 +344,24 @@ def overall(
 ) -> OverallResult:
     """Mean of the principle scores that have at least one scored answer."""
     results = list(results)
-    scores = [r.score for r in results if r.score is not None]
-    score = sum(scores) / len(scores) if scores else None
+    score = mean(r.score for r in results)
     provisional = any(r.provisional or r.score is None for r in results) or not results
     return OverallResult(
         score=score,
         provisional=provisional,
         band=band(score, thresholds.strength, thresholds.developing),
-        counted=len(scores),
+        counted=sum(r.score is not None for r in results),
         has_error=any(r.has_error for r in results),
     )
 
 
-def overall_score(scores: Iterable[float | None]) -> float | None:
-    """Mean of the given principle scores, ignoring missing ones."""
-    present = [s for s in scores if s is not None]
+def mean(values: Iterable[float | None]) -> float | None:
+    """Mean of the values present (None is missing, not 0); None when there are none.
+
+    An overall score is the mean of its principle scores; a partner's principle score
+    the mean of its respondents'; a partnership's the mean of its partners'.
+    """
+    present = [v for v in values if v is not None]
     return sum(present) / len(present) if present else None
 
 
@@ -373,8 +376,8 @@ def population_sd(scores: Iterable[float | None]) -> float | None:
     present = [s for s in scores if s is not None]
     if not present:
         return None
-    mean = sum(present) / len(present)
-    return math.sqrt(sum((s - mean) ** 2 for s in present) / len(present))
+    centre = sum(present) / len(present)
+    return math.sqrt(sum((s - centre) ** 2 for s in present) / len(present))
 
 
 def disagree(scores: Iterable[float | None], threshold: float = 2.0) -> bool:

@@ -545,7 +545,7 @@ def _questions(book: _Book, result: Consolidation, level: str, anonymise: bool) 
                     row += [answer, Styled(comment, "wrap") if comment else ""]
                 row += [Styled(_score(spread), "score"), flag]
             else:
-                mean = sum(partner_scores) / len(partner_scores) if partner_scores else None
+                mean = scoring.mean(partner_scores)
                 row += [
                     Styled(_score(mean), "score"),
                     Styled(_score(spread), "score"),

@@ -31,7 +31,7 @@ from couple_xl.scoring import (
     band,
     disagree,
     is_provisional,
-    overall_score,
+    mean,
     population_sd,
     scale_from_rows,
     score_principle,
@@ -166,7 +166,7 @@ def couple_provisional(coverage_value, minimum=None):
 @xw.arg("principle_scores", doc="The principle scores; blanks are left out.", **_RANGE)
 def couple_overall(principle_scores):
     """Mean of the principle scores that exist ("" when there are none)."""
-    result = overall_score(_scores(principle_scores))
+    result = mean(_scores(principle_scores))
     return "" if result is None else result
 
 
