@@ -183,12 +183,13 @@ def gather(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[FileLog]
 # --- grouping and de-duplication --------------------------------------------------
 
 
-def _compatibility(template: Template) -> tuple:
-    return (
-        tuple(p.id for p in template.principles),
-        template.engine_scale.values,
-        tuple(sorted(template.accepted.items(), key=lambda kv: kv[0])),
-    )
+def _most_common(templates: list[Template], key: Callable[[Template], object]) -> Template | None:
+    """The template most of these returns carry, judged by ``key``; None if none."""
+    counts = Counter(key(t) for t in templates)
+    if not counts:
+        return None
+    top = counts.most_common(1)[0][0]
+    return next(t for t in templates if key(t) == top)
 
 
 def _describe_incompatibility(template: Template, reference: Template) -> str:
@@ -433,19 +434,10 @@ def consolidate(
     )
     for pid in partnership_ids:
         group = by_partnership.get(pid, [])
-        keys = Counter(_compatibility(log.record.template) for log in group)
-        reference_key = keys.most_common(1)[0][0] if keys else None
-        reference = next(
-            (
-                log.record.template
-                for log in group
-                if _compatibility(log.record.template) == reference_key
-            ),
-            None,
-        )
+        reference = _most_common([log.record.template for log in group], lambda t: t.comparison_key)
         usable: list[FileLog] = []
         for log in group:
-            if _compatibility(log.record.template) != reference_key:
+            if log.record.template.comparison_key != reference.comparison_key:
                 t = log.record.template
                 log.verdict = REJECTED
                 log.reasons.append(
@@ -490,14 +482,10 @@ def consolidate(
             date = dates[0] if dates else manifest.round_date
             # Each round is shown with its own template (the most common among its returns),
             # so a later version's new questions appear; rounds compare by principle.
-            versions = Counter(log.record.template.fingerprint for log in round_logs)
-            round_template = next(
-                (
-                    log.record.template
-                    for log in round_logs
-                    if versions and log.record.template.fingerprint == versions.most_common(1)[0][0]
-                ),
-                reference or _manifest_template(manifest, template),
+            round_template = (
+                _most_common([log.record.template for log in round_logs], lambda t: t.fingerprint)
+                or reference
+                or _manifest_template(manifest, template)
             )
             if round_template is None:
                 warnings.append(

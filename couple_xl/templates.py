@@ -192,6 +192,16 @@ class Template(_Model):
         return self.engine_scale.accepted()
 
     @cached_property
+    def comparison_key(self) -> tuple:
+        """What returns must share to be compared: principle ids and the answer scale.
+        Templates that differ only in some questions compare by principle."""
+        return (
+            tuple(p.id for p in self.principles),
+            self.engine_scale.values,
+            tuple(sorted(self.accepted.items())),
+        )
+
+    @cached_property
     def thresholds(self) -> scoring.Thresholds:
         return self.settings.thresholds()
 
@@ -207,9 +217,15 @@ class Template(_Model):
 
     def to_json(self) -> str:
         """Canonical JSON, as embedded in workbooks."""
+        return self._json
+
+    @cached_property
+    def _json(self) -> str:
+        # A template is frozen, so its JSON and fingerprint are worked out once: both are
+        # asked for once per return read.
         return self.model_dump_json(exclude_defaults=False)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON: changes whenever any wording or setting does."""
         return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
