@@ -37,6 +37,15 @@ FONT = "Calibri"
 INK = "1F2937"
 MUTED = "4B5563"
 ACCENT = "1F4E79"
+
+
+def wrapped_lines(text: str, width: float, chars_per_unit: float) -> int:
+    """Lines that wrapped text needs in a column ``width`` units wide, at roughly
+    ``chars_per_unit`` characters per unit of width (no library can auto-fit rows)."""
+    per_line = max(1, int(width * chars_per_unit))
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
 HEADER_COLOUR = "DCE6F1"
 INPUT_COLOUR = "FFF8DC"
 

@@ -136,7 +136,7 @@ class ReturnRecord:
     def content_key(self) -> str:
         """A fingerprint of everything the partner typed."""
         typed = {
-            "answers": {k: _jsonable(v) for k, v in sorted(self.answers.items())},
+            "answers": {k: typed_value(v) for k, v in sorted(self.answers.items())},
             "comments": dict(sorted(self.comments.items())),
             "actions": [(a.principle_id, a.action, a.owner, a.by_when) for a in self.actions],
             "respondent": [self.respondent_name, self.respondent_role],
@@ -144,7 +144,7 @@ class ReturnRecord:
         return hashlib.sha256(json.dumps(typed, sort_keys=True).encode()).hexdigest()
 
 
-def _jsonable(value: Any) -> Any:
+def typed_value(value: Any) -> Any:
     """A typed value for JSON: whole numbers as ints, dates as ISO text, text as typed."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -153,11 +153,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return str(value)
     return value
-
-
-def typed_value(value: Any) -> Any:
-    """Public form of _jsonable, for exports."""
-    return _jsonable(value)
 
 
 class _Sheets:
@@ -238,7 +233,7 @@ def _saved_time(parts: zipfile.ZipFile) -> dt.datetime | None:
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    value = _jsonable(value)
+    value = typed_value(value)
     return value if isinstance(value, str) else str(value)
 
 
@@ -477,9 +472,10 @@ def read_return(path: str | Path, template_override: Template | None = None) -> 
     assessment = template.score(answers)
     for pid, result in assessment.principles.items():
         for bad in result.invalid:
+            where = cells.get(bad.question_id, bad.question_id)
             warnings.append(
-                f"{cells.get(bad.question_id, bad.question_id)}: answer {_jsonable(bad.raw)!r} to "
-                f"{bad.question_id} is not on the scale: not counted"
+                f"{where}: answer {typed_value(bad.raw)!r} to {bad.question_id} "
+                "is not on the scale: not counted"
             )
         ref = finder.named(f"SCORE_{pid}")
         cached = sheets.value(ref.sheet, ref.row, ref.col) if ref else None

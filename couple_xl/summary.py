@@ -17,7 +17,16 @@ from typing import Any
 from . import formulas, scoring
 from .consolidate import Consolidation, PartnershipResult
 from .files import atomic_target
-from .layout import ACCENT, BAND_STYLES, ERROR_STYLE, FONT, HEADER_COLOUR, INK, MUTED
+from .layout import (
+    ACCENT,
+    BAND_STYLES,
+    ERROR_STYLE,
+    FONT,
+    HEADER_COLOUR,
+    INK,
+    MUTED,
+    wrapped_lines,
+)
 from .returns import ReturnRecord, typed_value
 
 PARTNER = "partner"
@@ -213,8 +222,7 @@ class _Sheet:
 
 
 def _lines(text: str, width: float) -> int:
-    per_line = max(1, int(width * 1.1))
-    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+    return wrapped_lines(text, width, 1.1)
 
 
 def _cell(row: int, col: int, absolute_col: bool = False) -> str:

@@ -13,7 +13,6 @@ The public contract of a generated workbook (documented in the README):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +58,7 @@ from .layout import (
     VALUE_COLUMN,
     WEIGHT_COLUMN,
     WIDTHS,
+    wrapped_lines,
 )
 from .metadata import PROPERTY_PREFIX, WorkbookMetadata
 from .templates import Principle, Template
@@ -98,9 +98,8 @@ def _font(size: float = 11, bold: bool = False, italic: bool = False, color: str
 
 
 def _lines(text: str, width: float) -> int:
-    """Lines that wrapped text needs in a column ``width`` characters wide (generous)."""
-    per_line = max(1, int(width * 1.15))
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+    """Lines that wrapped 11-point Calibri needs (a generous estimate)."""
+    return wrapped_lines(text, width, 1.15)
 
 
 def _height(*cells: tuple[str, float], size: float = 11) -> float:
