@@ -452,9 +452,14 @@ def _write_summary(
         cell.border = BOX
         cell.alignment = Alignment(horizontal="left" if column in "BH" else "center")
 
+    columns = dict(zip(("name", "score", "band", "ans", "tot", "cov", "prov"), "BCDEFGH"))
+
     def row_cells(r: int) -> dict[str, str]:
-        keys = ("name", "score", "band", "ans", "tot", "cov", "prov")
-        return {k: f"{column}{r}" for k, column in zip(keys, "BCDEFGH")}
+        return {key: f"{column}{r}" for key, column in columns.items()}
+
+    def name_cells(suffix: str, r: int, names: dict[str, str]) -> None:
+        for name, key in names.items():
+            _add_name(wb, f"{name}_{suffix}", ws.title, _abs(columns[key], r))
 
     def provisional_test(coverage_cell: str) -> str:
         minimum = formulas.num(th.min_coverage)
@@ -488,15 +493,17 @@ def _write_summary(
             f'=IF(ISERROR({c["score"]}),"Check the answers on the {principle.name} sheet",'
             f'IF({provisional_test(c["cov"])},{formulas.text(formulas.PROVISIONAL)},""))'
         )
-        for name, key in (
-            ("SCORE", "score"),
-            ("BAND", "band"),
-            ("ANSWERED", "ans"),
-            ("COVERAGE", "cov"),
-            ("PROVISIONAL", "prov"),
-        ):
-            col, row_number = key_to_col_row(c[key])
-            _add_name(wb, f"{name}_{principle.id}", ws.title, _abs(col, row_number))
+        name_cells(
+            principle.id,
+            r,
+            {
+                "SCORE": "score",
+                "BAND": "band",
+                "ANSWERED": "ans",
+                "COVERAGE": "cov",
+                "PROVISIONAL": "prov",
+            },
+        )
 
     first = SUMMARY_HEADER_ROW + 1
     last = first + len(template.principles) - 1
@@ -513,9 +520,7 @@ def _write_summary(
     ws[c["prov"]] = formulas.overall_provisional(f"H{first}:H{last}", f"E{first}:E{last}")
     # The Status column for principles also holds a "check answers" message, so the
     # overall test for provisional counts exact "Provisional" entries only.
-    for name, key in (("SCORE", "score"), ("BAND", "band"), ("PROVISIONAL", "prov")):
-        col, row_number = key_to_col_row(c[key])
-        _add_name(wb, f"{name}_OVERALL", ws.title, _abs(col, row_number))
+    name_cells("OVERALL", r, {"SCORE": "score", "BAND": "band", "PROVISIONAL": "prov"})
 
     for rr in range(first, r + 1):
         bold = rr == r
@@ -552,11 +557,6 @@ def _write_summary(
 
     _print_setup(ws, meta, landscape=False)
     _protect(ws)
-
-
-def key_to_col_row(coordinate: str) -> tuple[str, int]:
-    column = "".join(ch for ch in coordinate if ch.isalpha())
-    return column, int(coordinate[len(column) :])
 
 
 # --- start sheet --------------------------------------------------------------
