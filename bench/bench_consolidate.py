@@ -39,7 +39,7 @@ def _make(args: tuple[int, str, int]) -> int:
     from couple_xl import __version__
     from couple_xl.metadata import WorkbookMetadata
     from couple_xl.templates import resolve_template
-    from couple_xl.workbook import build_workbook, save_atomically
+    from couple_xl.workbook import build_workbook, named, save_atomically
 
     index, folder, count = args
     template = resolve_template("couple")
@@ -56,11 +56,9 @@ def _make(args: tuple[int, str, int]) -> int:
         )  # fmt: skip
         wb = build_workbook(template, meta)
         for _, q in template.questions:
-            ((sheet, ref),) = list(wb.defined_names[f"Q_{q.id}"].destinations)
-            wb[sheet][ref.replace("$", "")] = rng.choice(choices)
+            named(wb, f"Q_{q.id}").value = rng.choice(choices)
             if rng.random() < 0.2:
-                ((sheet, ref),) = list(wb.defined_names[f"N_{q.id}"].destinations)
-                wb[sheet][ref.replace("$", "")] = "A comment typed by the partner."
+                named(wb, f"N_{q.id}").value = "A comment typed by the partner."
         save_atomically(wb, Path(folder) / f"p{index:03d}-{n:02d}.xlsx")
     return count
 

@@ -148,24 +148,21 @@ def _fill(
 ) -> None:
     from openpyxl import load_workbook
 
+    from .workbook import named
+
     wb = load_workbook(source)
 
-    def cell(name: str):
-        ((sheet, ref),) = list(wb.defined_names[name].destinations)
-        return wb[sheet][ref.replace("$", "")]
-
-    cell("RESPONDENT_NAME").value = respondent
-    cell("RESPONDENT_ROLE").value = role
-    cell("RESPONDENT_DATE").value = completed
+    named(wb, "RESPONDENT_NAME").value = respondent
+    named(wb, "RESPONDENT_ROLE").value = role
+    named(wb, "RESPONDENT_DATE").value = completed
     for principle in template.principles:
         for q in principle.questions:
-            cell(f"Q_{q.id}").value = _answer(template, rng, view[principle.id])
+            named(wb, f"Q_{q.id}").value = _answer(template, rng, view[principle.id])
             if rng.random() < 0.2:
-                cell(f"N_{q.id}").value = rng.choice(COMMENTS)
+                named(wb, f"N_{q.id}").value = rng.choice(COMMENTS)
         action = ACTIONS.get(principle.id)
         if action and view[principle.id] < 3.2:
-            ((sheet, ref),) = list(wb.defined_names[f"ACTIONS_{principle.id}"].destinations)
-            first = wb[sheet][ref.replace("$", "")][0]
+            first = named(wb, f"ACTIONS_{principle.id}")[0]
             for c, value in zip(first, action):
                 c.value = value
     wb.save(target)

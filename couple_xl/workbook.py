@@ -107,6 +107,13 @@ def _height(*cells: tuple[str, float], size: float = 11) -> float:
     return round(lines * size * 1.35 + 6, 1)
 
 
+def named(wb: Workbook, name: str):
+    """The cell (or block of cells) a workbook-scoped defined name points to, in an
+    openpyxl workbook: how couple_xl's own tools fill a workbook by name."""
+    ((sheet, ref),) = list(wb.defined_names[name].destinations)
+    return wb[sheet][ref.replace("$", "")]
+
+
 def _ref(sheet: str, cell: str) -> str:
     return f"'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}"
 

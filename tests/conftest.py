@@ -17,6 +17,7 @@ import libreoffice
 from couple_xl.generate import RoundRequest, new_round
 from couple_xl.inputs import PartnerEntry
 from couple_xl.templates import Template, resolve_template
+from couple_xl.workbook import named as named_cell
 
 ROUND_DATE = dt.date(2026, 10, 1)
 
@@ -50,21 +51,32 @@ def blank_workbook(tmp_path: Path) -> Path:
     return generate(tmp_path / "gen", partners=["Age UK Riverside"]).workbooks[0].path
 
 
-def named_cell(wb: openpyxl.Workbook, name: str):
-    """The single cell a workbook-scoped defined name points to."""
-    ((sheet, coordinate),) = list(wb.defined_names[name].destinations)
-    return wb[sheet][coordinate.replace("$", "")]
-
-
-def fill(path: Path, out: Path, answers: dict, comments: dict | None = None) -> Path:
-    """Type answers (and comments) into the cells named Q_<id> (N_<id>), as a person would."""
-    wb = openpyxl.load_workbook(path)
+def fill(
+    source: Path,
+    target: Path,
+    answers: dict,
+    comments: dict | None = None,
+    respondent: tuple[str, str] = ("", ""),
+    actions: dict | None = None,
+) -> Path:
+    """Fill a generated workbook as a partner would, through its named cells: answers
+    (Q_<id>), comments (N_<id>, always text), respondent, and action rows per principle."""
+    wb = openpyxl.load_workbook(source)
     for qid, value in answers.items():
         named_cell(wb, f"Q_{qid}").value = value
-    for qid, value in (comments or {}).items():
-        named_cell(wb, f"N_{qid}").value = value
-    wb.save(out)
-    return out
+    for qid, text in (comments or {}).items():
+        cell = named_cell(wb, f"N_{qid}")
+        cell.value = text
+        cell.data_type = "s"
+    named_cell(wb, "RESPONDENT_NAME").value = respondent[0] or None
+    named_cell(wb, "RESPONDENT_ROLE").value = respondent[1] or None
+    for pid, rows in (actions or {}).items():
+        for cells, values in zip(named_cell(wb, f"ACTIONS_{pid}"), rows):
+            for c, v in zip(cells, values):
+                c.value = v
+                c.data_type = "s"
+    wb.save(target)
+    return target
 
 
 def read_names(path: Path, names: list[str]) -> dict:

@@ -14,7 +14,7 @@ import libreoffice
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import generate, named_cell, random_answers
+from conftest import fill, generate, named_cell, random_answers
 
 from couple_xl.cli import main
 from couple_xl.consolidate import ACCEPTED, REJECTED, SKIPPED, WARNINGS, consolidate
@@ -31,35 +31,6 @@ TRICKY_TEXT = [
     "Café, naïve, 日本語, emoji 🙂",
     "Don\u2019t know why \u201cthis\u201d happens",
 ]
-
-
-def fill_return(
-    source: Path,
-    target: Path,
-    answers: dict,
-    comments: dict | None = None,
-    respondent: tuple[str, str] = ("", ""),
-    actions: dict | None = None,
-) -> Path:
-    """Fill a generated workbook as a partner would, through its named cells."""
-    wb = openpyxl.load_workbook(source)
-    for qid, value in answers.items():
-        named_cell(wb, f"Q_{qid}").value = value
-    for qid, text in (comments or {}).items():
-        cell = named_cell(wb, f"N_{qid}")
-        cell.value = text
-        cell.data_type = "s"
-    named_cell(wb, "RESPONDENT_NAME").value = respondent[0] or None
-    named_cell(wb, "RESPONDENT_ROLE").value = respondent[1] or None
-    for pid, rows in (actions or {}).items():
-        ((sheet, ref),) = list(wb.defined_names[f"ACTIONS_{pid}"].destinations)
-        block = wb[sheet][ref.replace("$", "")]
-        for cells, values in zip(block, rows):
-            for c, v in zip(cells, values):
-                c.value = v
-                c.data_type = "s"
-    wb.save(target)
-    return target
 
 
 def summary_values(path: Path, sheet: str) -> list[list]:
@@ -92,7 +63,7 @@ def test_round_trip_keeps_everything_typed(tmp_path, round1, template):
         qids = list(answers)
         comments = {qids[(i * 5 + k) % len(qids)]: t for k, t in enumerate(TRICKY_TEXT)}
         actions = {"processes": [("=Agree a referral form", "@ops lead", "31/01/2027")]}
-        fill_return(
+        fill(
             w.path,
             returns / f"reply {i}.xlsx",
             answers,
@@ -179,7 +150,7 @@ def test_round_trip_through_libreoffice(tmp_path, round1, template, uno):
         "outcomes_purpose": "N/A",
         "execution_plan": "strongly disagree",
     }
-    filled = fill_return(
+    filled = fill(
         first.path,
         tmp_path / "first.xlsx",
         resaved_answers,
@@ -241,7 +212,7 @@ def test_round_trip_through_libreoffice(tmp_path, round1, template, uno):
 
 def test_answers_found_by_hidden_id_when_names_are_lost(tmp_path, round1, template):
     """Apps that drop defined names (or a partner who deletes them) still work."""
-    source = fill_return(
+    source = fill(
         round1.workbooks[0].path,
         tmp_path / "a.xlsx",
         {"commitment_choice": 5, "leadership_roles": "Agree"},
@@ -270,8 +241,8 @@ def test_missing_partner_partial_and_empty_returns(tmp_path, round1, template):
     returns = tmp_path / "returns"
     returns.mkdir()
     partial = {q.id: 4 for _, q in template.questions[:5]}
-    fill_return(a.path, returns / "a.xlsx", _answers(template, "Agree"), respondent=("Ann", ""))
-    fill_return(b.path, returns / "b.xlsx", partial, respondent=("Bob", ""))
+    fill(a.path, returns / "a.xlsx", _answers(template, "Agree"), respondent=("Ann", ""))
+    fill(b.path, returns / "b.xlsx", partial, respondent=("Bob", ""))
     shutil.copy(c.path, returns / "c-empty.xlsx")  # sent back untouched
     result = consolidate([returns, round1.manifest])
     (p,) = result.partnerships
@@ -295,20 +266,16 @@ def test_duplicates_resends_and_colleagues(tmp_path, round1, template):
     returns = tmp_path / "returns"
     returns.mkdir()
     # Partner A: the same file twice (a duplicate).
-    fill_return(a.path, returns / "a.xlsx", _answers(template, 4), respondent=("Ann", ""))
+    fill(a.path, returns / "a.xlsx", _answers(template, 4), respondent=("Ann", ""))
     shutil.copy(returns / "a.xlsx", returns / "a copy.xlsx")
     # Partner B: a corrected re-send by the same respondent.
-    old = fill_return(
-        b.path, returns / "b-first.xlsx", _answers(template, 1), respondent=("Bob", "")
-    )
-    new = fill_return(
-        b.path, returns / "b-fixed.xlsx", _answers(template, 3), respondent=("bob ", "")
-    )
+    old = fill(b.path, returns / "b-first.xlsx", _answers(template, 1), respondent=("Bob", ""))
+    new = fill(b.path, returns / "b-fixed.xlsx", _answers(template, 3), respondent=("bob ", ""))
     _set_saved(old, dt.datetime(2026, 10, 5, 9, 0))
     _set_saved(new, dt.datetime(2026, 10, 6, 9, 0))
     # Partner C: two colleagues answered copies of the same workbook.
-    fill_return(c.path, returns / "c-cara.xlsx", _answers(template, 5), respondent=("Cara", ""))
-    fill_return(c.path, returns / "c-dev.xlsx", _answers(template, 2), respondent=("Dev", ""))
+    fill(c.path, returns / "c-cara.xlsx", _answers(template, 5), respondent=("Cara", ""))
+    fill(c.path, returns / "c-dev.xlsx", _answers(template, 2), respondent=("Dev", ""))
     result = consolidate([returns])
     log = {f.path.name: f for f in result.files}
     assert [log["a.xlsx"].counted, log["a copy.xlsx"].counted] == [True, False]
@@ -345,8 +312,8 @@ def test_multiple_rounds_give_a_trend(tmp_path, template):
     returns = tmp_path / "returns"
     returns.mkdir()
     for i, (w1, w2) in enumerate(zip(r1.workbooks, r2.workbooks)):
-        fill_return(w1.path, returns / f"s{i}.xlsx", _answers(template, 2))
-        fill_return(w2.path, returns / f"t{i}.xlsx", _answers(template, 4 + i))
+        fill(w1.path, returns / f"s{i}.xlsx", _answers(template, 2))
+        fill(w2.path, returns / f"t{i}.xlsx", _answers(template, 4 + i))
     result = consolidate([returns])
     (p,) = result.partnerships
     assert [r.round for r in p.rounds] == ["Spring", "Autumn"]
@@ -370,9 +337,7 @@ def test_rejections_are_located(tmp_path, round1, template):
     (returns / "from-numbers.ods").write_bytes(b"PK")
     (returns / "~$a.xlsx").write_bytes(b"lock")
     (returns / "notes.txt").write_text("hello")
-    edited = fill_return(
-        round1.workbooks[0].path, returns / "edited.xlsx", {"commitment_choice": 4}
-    )
+    edited = fill(round1.workbooks[0].path, returns / "edited.xlsx", {"commitment_choice": 4})
     wb = openpyxl.load_workbook(edited)
     ws = wb["_couple"]
     for row in ws.iter_rows(min_row=3):
@@ -414,7 +379,7 @@ def test_incompatible_template_is_rejected(tmp_path, template):
     returns = tmp_path / "returns"
     returns.mkdir()
     for w in [*std.workbooks, *short.workbooks]:
-        fill_return(w.path, returns / w.path.name, {"commitment_choice": 4})
+        fill(w.path, returns / w.path.name, {"commitment_choice": 4})
     result = consolidate([returns])
     log = {f.path.name: f for f in result.files}
     rejected = [f for f in log.values() if f.verdict == REJECTED]
@@ -426,7 +391,7 @@ def test_incompatible_template_is_rejected(tmp_path, template):
 
 
 def test_edited_cached_score_is_flagged(tmp_path, round1, template):
-    path = fill_return(
+    path = fill(
         round1.workbooks[0].path, tmp_path / "x.xlsx", {q.id: 2 for _, q in template.questions}
     )
     wb = openpyxl.load_workbook(path)
@@ -442,13 +407,13 @@ def test_partnership_filter_and_anonymise(tmp_path, template):
     two = generate(tmp_path / "two", partners=["B"], partnership_name="Two")
     returns = tmp_path / "returns"
     returns.mkdir()
-    fill_return(
+    fill(
         one.workbooks[0].path,
         returns / "a.xlsx",
         {"commitment_choice": 4},
         respondent=("Secret Name", "CEO"),
     )
-    fill_return(two.workbooks[0].path, returns / "b.xlsx", {"commitment_choice": 2})
+    fill(two.workbooks[0].path, returns / "b.xlsx", {"commitment_choice": 2})
     out = tmp_path / "s.xlsx"
     outcome = run_consolidate(
         ConsolidateOptions(
@@ -472,7 +437,7 @@ def test_partnership_level_has_no_partner_columns_or_comments(tmp_path, round1, 
     returns = tmp_path / "returns"
     returns.mkdir()
     for i, w in enumerate(round1.workbooks):
-        fill_return(
+        fill(
             w.path,
             returns / f"{i}.xlsx",
             _answers(template, 3 + (i % 2)),
@@ -497,7 +462,7 @@ def test_partnership_level_has_no_partner_columns_or_comments(tmp_path, round1, 
 def test_cli_exit_codes_and_strict(tmp_path, round1, template):
     returns = tmp_path / "returns"
     returns.mkdir()
-    fill_return(round1.workbooks[0].path, returns / "good.xlsx", _answers(template, 4))
+    fill(round1.workbooks[0].path, returns / "good.xlsx", _answers(template, 4))
     runner = CliRunner()
     out = tmp_path / "s.xlsx"
     ok = runner.invoke(main, ["consolidate", str(returns), "-o", str(out), "--quiet"])
@@ -522,7 +487,7 @@ def test_cli_exit_codes_and_strict(tmp_path, round1, template):
 
 
 def test_cli_refuses_to_overwrite_an_input(tmp_path, round1, template):
-    good = fill_return(round1.workbooks[0].path, tmp_path / "good.xlsx", _answers(template, 4))
+    good = fill(round1.workbooks[0].path, tmp_path / "good.xlsx", _answers(template, 4))
     before = good.read_bytes()
     result = CliRunner().invoke(main, ["consolidate", str(good), "-o", str(good)])
     assert result.exit_code == 1
@@ -536,7 +501,7 @@ def test_inputs_are_never_modified(tmp_path, round1, template):
     returns = tmp_path / "returns"
     returns.mkdir()
     for i, w in enumerate(round1.workbooks):
-        fill_return(w.path, returns / f"{i}.xlsx", _answers(template, "Agree"))
+        fill(w.path, returns / f"{i}.xlsx", _answers(template, "Agree"))
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in returns.iterdir()}
     run_consolidate(ConsolidateOptions(paths=[returns], output=tmp_path / "s.xlsx"))
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in returns.iterdir()}
@@ -544,7 +509,7 @@ def test_inputs_are_never_modified(tmp_path, round1, template):
 
 
 def test_check_command(tmp_path, round1, template):
-    good = fill_return(round1.workbooks[0].path, tmp_path / "good.xlsx", {"commitment_choice": "x"})
+    good = fill(round1.workbooks[0].path, tmp_path / "good.xlsx", {"commitment_choice": "x"})
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"nope")
     runner = CliRunner()
@@ -618,14 +583,12 @@ def test_rounds_with_different_question_sets_compare_by_principle(tmp_path, temp
     )
     returns = tmp_path / "returns"
     returns.mkdir()
-    fill_return(
+    fill(
         r1.workbooks[0].path,
         returns / "1.xlsx",
         {"commitment_choice": 2, "commitment_resources": 2},
     )
-    fill_return(
-        r2.workbooks[0].path, returns / "2.xlsx", {"commitment_choice": 4, "commitment_time": 5}
-    )
+    fill(r2.workbooks[0].path, returns / "2.xlsx", {"commitment_choice": 4, "commitment_time": 5})
     result = consolidate([returns])
     assert not result.rejected
     (p,) = result.partnerships
@@ -651,7 +614,7 @@ def test_summary_formulas_match_their_stored_values(tmp_path, round1, template, 
     for i, w in enumerate(round1.workbooks):
         rng = random.Random(i)
         answers = {q.id: rng.choice([1, 2, 3, 4, 5, "N/A"]) for _, q in template.questions}
-        fill_return(w.path, returns / f"{i}.xlsx", answers)
+        fill(w.path, returns / f"{i}.xlsx", answers)
     out = tmp_path / "summary.xlsx"
     outcome = run_consolidate(ConsolidateOptions(paths=[returns], output=out))
     (r,) = outcome.result.partnerships[0].rounds
