@@ -55,6 +55,11 @@ def _cells(value: Any) -> list[Any]:
     return [value]
 
 
+def _cell(result: Any) -> Any:
+    """What Excel shows for a result: an empty cell when there is none."""
+    return "" if result is None else result
+
+
 def _present(value: Any) -> bool:
     return not (value is None or (isinstance(value, str) and not value.strip()))
 
@@ -107,8 +112,7 @@ def _principle(answers: Any, weights: Any, scale: Any):
 def couple_score(answers, weights=None, scale=None):
     """Weighted mean of the rated answers. N/A, Don't know and blanks are left out;
     "" when nothing is rated; an error when an answer is not on the scale."""
-    score = _principle(answers, weights, scale).score
-    return "" if score is None else score
+    return _cell(_principle(answers, weights, scale).score)
 
 
 @xw.func
@@ -166,24 +170,21 @@ def couple_provisional(coverage_value, minimum=None):
 @xw.arg("principle_scores", doc="The principle scores; blanks are left out.", **_RANGE)
 def couple_overall(principle_scores):
     """Mean of the principle scores that exist ("" when there are none)."""
-    result = mean(_scores(principle_scores))
-    return "" if result is None else result
+    return _cell(mean(_scores(principle_scores)))
 
 
 @xw.func
 @xw.arg("scores", doc="One principle's scores across partners.", **_RANGE)
 def couple_spread(scores):
     """Highest minus lowest score ("" when there are none)."""
-    result = spread(_scores(scores))
-    return "" if result is None else result
+    return _cell(spread(_scores(scores)))
 
 
 @xw.func
 @xw.arg("scores", doc="One principle's scores across partners.", **_RANGE)
 def couple_sd(scores):
     """Population standard deviation of the scores ("" when there are none)."""
-    result = population_sd(_scores(scores))
-    return "" if result is None else result
+    return _cell(population_sd(_scores(scores)))
 
 
 @xw.func
