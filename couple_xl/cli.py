@@ -17,12 +17,34 @@ from . import __version__
 EXIT_PROBLEMS = 1
 # A progress bar is shown on a terminal when there are more files than this.
 PROGRESS_FROM = 5
+INTERNAL = "internal error ({}): please report it; run again with --debug to see the details"
 
 
 def _fail(err: Exception) -> click.ClickException:
     exc = click.ClickException(str(err))
     exc.exit_code = EXIT_PROBLEMS
     return exc
+
+
+class _Main(click.Group):
+    """The command group; a bug of ours ends in one line, not a traceback (unless --debug)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as err:
+            if ctx.meta.get("couple_xl.debug"):
+                raise
+            from .boundary import describe
+
+            raise _fail(RuntimeError(INTERNAL.format(describe(err)))) from None
+
+
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("couple_xl.debug"))
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -58,14 +80,17 @@ template_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="couple-xl")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """COUPLE partnership health checks in Excel workbooks.
 
     Generate one workbook per partner organisation, email them out, and read the
     returns back to compare how partners see the partnership.
     """
+    ctx.meta["couple_xl.debug"] = debug
 
 
 @main.command()
@@ -327,18 +352,37 @@ def addin(lite: bool, out_dir: Path | None, force: bool) -> None:
 
 
 def _print_log(result, quiet: bool = False) -> None:
-    """One line per file: verdict, then its reasons indented."""
+    """A line per file; a line per problem, each naming where it is and what to do."""
+    from .consolidate import REJECTED, SKIPPED
+    from .errors import Severity
+
+    debug = _debug()
     for f in result.files:
-        if quiet and f.verdict in {"accepted", "skipped"} and not f.note:
+        problems = [x for x in f.findings if x.severity != Severity.NOTE]
+        if quiet and not problems:
             continue
-        counted = (
-            "" if f.record is None or f.counted or f.verdict == "rejected" else ", not counted"
-        )
-        click.echo(f"{f.verdict}{counted}: {f.path}")
-        for reason in f.reasons:
-            click.echo(f"    {reason}")
-        if f.note:
-            click.echo(f"    note: {f.note}")
+        not_counted = f.record is not None and not f.counted and f.verdict != REJECTED
+        head = f"{f.verdict}{', not counted' if not_counted else ''}: {f.path}"
+        if len(f.findings) == 1 and f.verdict in (REJECTED, SKIPPED):
+            (only,) = f.findings
+            inside = only.location.inside()
+            click.echo(f"{head}: {inside + ': ' if inside else ''}{only.message}")
+            shown = f.findings
+        else:
+            click.echo(head)
+            shown = f.findings
+            for finding in shown:
+                inside = finding.location.inside()
+                click.echo(
+                    f"    {finding.severity}: {inside + ': ' if inside else ''}{finding.message}"
+                )
+        if debug:
+            for finding in shown:
+                if finding.detail:
+                    click.echo("    " + finding.detail.rstrip().replace("\n", "\n    "), err=True)
+    for finding in result.findings:
+        label = "Error" if finding.severity == Severity.ERROR else "Warning"
+        click.echo(f"{label}: {finding}", err=True)
 
 
 @main.command()
@@ -408,7 +452,6 @@ def consolidate(
     """
     import sys
 
-    from .consolidate import gather
     from .errors import CoupleError
     from .pipeline import ConsolidateOptions, run_consolidate
     from .templates import resolve_template
@@ -429,28 +472,49 @@ def consolidate(
             template=resolve_template(template_ref) if template_ref else None,
         )
         show_bar = not quiet and sys.stderr.isatty()
-        count = len(gather(options.paths)[0]) if show_bar else 0
-        if count > PROGRESS_FROM:
-            with click.progressbar(length=count, label="Reading returns", file=sys.stderr) as bar:
-                outcome = run_consolidate(options, progress=lambda _: bar.update(1))
-        else:
-            outcome = run_consolidate(options)
+        with _Progress(show_bar) as progress:
+            outcome = run_consolidate(options, progress=progress.update)
     except CoupleError as err:
         raise _fail(err) from None
     result = outcome.result
     _print_log(result, quiet)
-    for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
     counted = len(result.records)
     rejected = len(result.rejected)
     if outcome.written:
         click.echo(f"{counted} return(s) counted, {rejected} rejected. Wrote:")
         for path in outcome.written:
             click.echo(f"  {path}")
-    else:
+    elif strict and rejected:
         click.echo(f"{rejected} file(s) rejected and --strict is set: nothing written.")
-    if rejected:
+    else:
+        click.echo("Nothing to summarise: nothing written.")
+    if result.problems:
         raise click.exceptions.Exit(EXIT_PROBLEMS)
+
+
+class _Progress:
+    """A progress bar on the terminal, started when the library says how many files."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def update(self, path: Path, total: int) -> None:
+        import sys
+
+        if not self.enabled or total <= PROGRESS_FROM:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Reading returns", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 @main.command()
@@ -476,7 +540,7 @@ def check(files: tuple[Path, ...], template_ref: str | None) -> None:
     except CoupleError as err:
         raise _fail(err) from None
     _print_log(result)
-    if result.rejected:
+    if result.problems:
         raise click.exceptions.Exit(EXIT_PROBLEMS)
 
 

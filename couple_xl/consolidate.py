@@ -1,44 +1,85 @@
 """Consolidate returned workbooks into partner and partnership results.
 
-Every file gets one verdict: accepted, accepted with warnings, rejected or
-skipped, with reasons that name the file, sheet and cell where known. Nothing a
-partner typed is dropped silently: duplicates are logged, corrected re-sends are
-logged beside what they replace, and copies answered by different colleagues are
+Every file gets one verdict, derived from its findings: rejected when any is an
+error, accepted with warnings when any is a warning, otherwise accepted (or skipped,
+for files that are not returns). Findings name the file, sheet and cell where known.
+Nothing a partner typed is dropped silently: duplicates are logged, corrected re-sends
+are logged beside what they replace, and copies answered by different colleagues are
 kept as separate respondents and flagged.
+
+The run is a short series of stages: gather the files, read them (on every core when
+there are many; a file that crashes its reader costs only itself), set aside what
+cannot be compared, then work out each partnership's rounds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import os
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import scoring
-from .errors import CoupleError, InputError, Location, ReadError
+from .boundary import describe
+from .errors import CoupleError, Finding, InputError, Location, NotAReturn, Severity
+from .files import resolved
 from .metadata import MANIFEST_SUFFIX, Manifest, ManifestPartner, read_manifest
 from .returns import OTHER_SPREADSHEETS, XLSX_SUFFIXES, ReturnRecord, read_return
 from .templates import Template
 
-ACCEPTED = "accepted"
-WARNINGS = "accepted with warnings"
-REJECTED = "rejected"
-SKIPPED = "skipped"
+
+class Verdict(str, enum.Enum):
+    """What became of one file."""
+
+    ACCEPTED = "accepted"
+    WARNINGS = "accepted with warnings"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+ACCEPTED, WARNINGS, REJECTED, SKIPPED = Verdict
 
 
 @dataclass
 class FileLog:
-    """One line of the returns log."""
+    """One file read, with everything found about it. Its verdict follows from those."""
 
     path: Path
-    verdict: str
-    reasons: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     record: ReturnRecord | None = None
     counted: bool = False
-    note: str = ""
+    skipped: bool = False  # not a return (a lock file, a summary, another partnership)
+
+    @property
+    def verdict(self) -> Verdict:
+        severities = {f.severity for f in self.findings}
+        if Severity.ERROR in severities:
+            return REJECTED
+        if self.skipped:
+            return SKIPPED
+        return WARNINGS if Severity.WARNING in severities else ACCEPTED
+
+    def add(
+        self, message: str, severity: Severity = Severity.NOTE, location: Location | None = None
+    ) -> None:
+        """Record something about this file: the one way a note or warning is added."""
+        self.findings.append(Finding(message, location or Location(file=self.path), severity))
+
+    def messages(self, *severities: Severity) -> list[str]:
+        """The messages of this file's findings (of the given severities, or all)."""
+        return [f.message for f in self.findings if not severities or f.severity in severities]
 
 
 @dataclass(frozen=True)
@@ -131,11 +172,17 @@ class Consolidation:
 
     files: list[FileLog]
     partnerships: list[PartnershipResult]
-    warnings: list[str] = field(default_factory=list)
+    # Findings about the run as a whole, not one file (no returns found, say).
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def rejected(self) -> list[FileLog]:
         return [f for f in self.files if f.verdict == REJECTED]
+
+    @property
+    def problems(self) -> bool:
+        """True when the exit code should say the input had problems."""
+        return bool(self.rejected) or any(f.severity == Severity.ERROR for f in self.findings)
 
     @property
     def records(self) -> list[ReturnRecord]:
@@ -143,41 +190,78 @@ class Consolidation:
 
     @property
     def inputs(self) -> set[Path]:
-        return {f.path.resolve() for f in self.files}
+        return {resolved(f.path) for f in self.files}
 
 
 # --- gathering inputs -----------------------------------------------------------
 
 
-def gather(paths: Iterable[Path]) -> tuple[list[Path], list[Path], list[FileLog]]:
+@dataclass
+class Gathered:
+    """The inputs found under the paths given, every file accounted for."""
+
+    workbooks: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)
+    logs: list[FileLog] = field(default_factory=list)  # files skipped while gathering
+
+
+def _files_below(folder: Path, logs: list[FileLog]) -> list[Path]:
+    """Every file below a folder, in order. Linked folders are not followed (a link can
+    loop back on itself); a folder that cannot be read is logged, not fatal."""
+    found: list[Path] = []
+
+    def unreadable(err: OSError) -> None:
+        where = Path(err.filename) if err.filename else folder
+        log = FileLog(where)
+        log.add(f"cannot read this folder: {err.strerror}", Severity.ERROR)
+        logs.append(log)
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=False):
+        dirs.sort()
+        for name in dirs:
+            if (Path(root) / name).is_symlink():
+                log = FileLog(Path(root) / name, skipped=True)
+                log.add("a link to a folder: not followed")
+                logs.append(log)
+        found += [Path(root) / name for name in sorted(files)]
+    return found
+
+
+def gather(paths: Iterable[Path]) -> Gathered:
     """Split inputs into workbooks, manifests and skipped files. Folders are searched
     recursively; every file found is accounted for."""
-    workbooks: list[Path] = []
-    manifests: list[Path] = []
-    skipped: list[FileLog] = []
+    out = Gathered()
     seen: set[Path] = set()
     for path in paths:
         path = Path(path)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise InputError("no such file or folder", Location(file=path))
-        found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        found = _files_below(path, out.logs) if path.is_dir() else [path]
         for file in found:
-            key = file.resolve()
+            key = resolved(file)
             if key in seen:
                 continue
             seen.add(key)
             name, suffix = file.name, file.suffix.lower()
             if name.startswith("~$"):
-                skipped.append(FileLog(file, SKIPPED, ["Office lock file: the workbook is open"]))
+                _skip(out, file, "Office lock file: the workbook is open")
             elif name.endswith(MANIFEST_SUFFIX):
-                manifests.append(file)
+                out.manifests.append(file)
             elif name.startswith("."):
-                skipped.append(FileLog(file, SKIPPED, ["hidden file"]))
+                _skip(out, file, "hidden file")
+            elif not file.is_file():
+                _skip(out, file, "not a regular file (a broken link, or a device)")
             elif suffix in XLSX_SUFFIXES or suffix in OTHER_SPREADSHEETS:
-                workbooks.append(file)
+                out.workbooks.append(file)
             else:
-                skipped.append(FileLog(file, SKIPPED, ["not a spreadsheet"]))
-    return workbooks, manifests, skipped
+                _skip(out, file, "not a spreadsheet")
+    return out
+
+
+def _skip(out: Gathered, path: Path, why: str) -> None:
+    log = FileLog(path, skipped=True)
+    log.add(why)
+    out.logs.append(log)
 
 
 # --- grouping and de-duplication --------------------------------------------------
@@ -199,6 +283,11 @@ def _describe_incompatibility(template: Template, reference: Template) -> str:
     return "a different answer scale"
 
 
+def _set_aside(log: FileLog, message: str, severity: Severity = Severity.WARNING) -> None:
+    log.counted = False
+    log.add(message, severity)
+
+
 def _dedupe(group: list[FileLog]) -> None:
     """Decide, for logs sharing one return id, which count as respondents."""
     by_content: dict[str, list[FileLog]] = defaultdict(list)
@@ -211,9 +300,9 @@ def _dedupe(group: list[FileLog]) -> None:
         keep, *copies = logs
         distinct.append(keep)
         for copy in copies:
-            copy.counted = False
-            copy.note = f"duplicate of {keep.path.name}: identical answers and comments"
-            keep.note = keep.note or f"identical copy {copy.path.name} not counted again"
+            _set_aside(copy, f"duplicate of {keep.path.name}: identical answers and comments")
+        if copies:
+            keep.add(f"identical copy {copies[0].path.name} not counted again")
     by_respondent: dict[str, list[FileLog]] = defaultdict(list)
     unnamed: list[FileLog] = []
     for log in distinct:
@@ -225,18 +314,19 @@ def _dedupe(group: list[FileLog]) -> None:
         *older, latest = logs
         separate.append(latest)
         for old in older:
-            old.counted = False
-            old.note = (
+            _set_aside(
+                old,
                 f"superseded by {latest.path.name}: a corrected re-send by the same "
-                "respondent (the later one counts)"
+                "respondent (the later one counts)",
             )
         if older:
-            latest.note = f"corrected re-send: replaces {', '.join(o.path.name for o in older)}"
+            latest.add(f"corrected re-send: replaces {', '.join(o.path.name for o in older)}")
     if len(separate) > 1:
         for log in separate:
-            log.note = (log.note + "; " if log.note else "") + (
-                "possible duplicate, check: another copy of this workbook "
-                "(same return id) has different answers and is counted as another respondent"
+            log.add(
+                "possible duplicate, check: another copy of this workbook (same return id) "
+                "has different answers and is counted as another respondent",
+                Severity.WARNING,
             )
 
 
@@ -352,35 +442,77 @@ def _trend(rounds: list[RoundResult]) -> list[TrendRow]:
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_FROM = 64
+INTERNAL_ERROR = "couple_xl could not read this file (internal error: {}): please report it"
 
 
-def _read_one(job: tuple[Path, Template | None]) -> ReturnRecord | str:
-    """Read one file; a rejection comes back as its message (it crosses processes)."""
-    path, template = job
+@dataclass(frozen=True)
+class ReadOutcome:
+    """What reading one file gave: a record, or the finding that says why not."""
+
+    record: ReturnRecord | None = None
+    finding: Finding | None = None
+    skipped: bool = False
+
+
+def read_one(path: Path, template: Template | None = None, **source) -> ReadOutcome:
+    """Read one file; never raises except KeyboardInterrupt and SystemExit.
+
+    ``source`` passes ``data`` and ``modified`` on to read_return, for a workbook
+    already in memory.
+    """
     try:
-        return read_return(path, template)
-    except ReadError as err:
-        return str(err)
+        return ReadOutcome(read_return(path, template, **source))
+    except NotAReturn as err:
+        return ReadOutcome(finding=err.finding, skipped=True)
+    except CoupleError as err:
+        return ReadOutcome(finding=err.finding)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:  # a bug of ours: the file is rejected, the run goes on
+        return ReadOutcome(finding=_internal_error(path, describe(err), traceback.format_exc()))
 
 
-def _read_all(
-    paths: list[Path], template: Template | None
-) -> Iterator[tuple[Path, ReturnRecord | str]]:
-    """Each path with its record or rejection message, in order, as they are read."""
+def _internal_error(path: Path, what: str, detail: str = "") -> Finding:
+    return Finding(INTERNAL_ERROR.format(what), Location(file=path), Severity.ERROR, detail)
+
+
+def _read_job(job: tuple[Path, Template | None]) -> ReadOutcome:
+    return read_one(*job)
+
+
+def _read_all(paths: list[Path], template: Template | None) -> Iterator[tuple[Path, ReadOutcome]]:
+    """Each path with what reading it gave, in order, as they are read."""
     workers = min(os.cpu_count() or 1, 8)
-    pool = None
-    if len(paths) >= PARALLEL_FROM and workers > 1:
-        try:
-            pool = ProcessPoolExecutor(workers)
-        except (OSError, NotImplementedError):
-            pool = None  # no process pool on this host: read in this process
-    if pool is None:
+    if len(paths) < PARALLEL_FROM or workers < 2:
         for path in paths:
-            yield path, _read_one((path, template))
+            yield path, read_one(path, template)
+        return
+    try:
+        pool = ProcessPoolExecutor(workers)
+    except (OSError, NotImplementedError):  # no process pool on this host
+        for path in paths:
+            yield path, read_one(path, template)
         return
     with pool:
-        jobs = [(p, template) for p in paths]
-        yield from zip(paths, pool.map(_read_one, jobs, chunksize=16))
+        futures = [pool.submit(_read_job, (p, template)) for p in paths]
+        for index, (path, future) in enumerate(zip(paths, futures)):
+            try:
+                yield path, future.result()
+            except BrokenProcessPool:
+                # A worker died (killed for memory, or a crash no `try` can catch). The
+                # pool is gone: read the rest one by one, each in a process of its own,
+                # so that only the file that kills its reader is lost.
+                for rest in paths[index:]:
+                    yield rest, _read_isolated(rest, template)
+                return
+
+
+def _read_isolated(path: Path, template: Template | None) -> ReadOutcome:
+    try:
+        with ProcessPoolExecutor(1) as single:
+            return single.submit(_read_job, (path, template)).result()
+    except BrokenProcessPool:
+        return ReadOutcome(finding=_internal_error(path, "the reader process died on it"))
 
 
 # --- the whole run ----------------------------------------------------------------
@@ -391,124 +523,209 @@ def consolidate(
     manifests: Iterable[Path] = (),
     partnership: str | None = None,
     template: Template | None = None,
-    progress: Callable[[Path], None] | None = None,
+    progress: Callable[[Path, int], None] | None = None,
 ) -> Consolidation:
-    """Read, validate and compare returns. Never writes anything."""
-    workbooks, found_manifests, logs = gather(paths)
-    warnings: list[str] = []
+    """Read, validate and compare returns. Never writes anything.
+
+    ``progress`` is called once with (path, total) for each file read.
+    """
+    paths = list(paths)
+    found = gather(paths)
+    logs = list(found.logs)
+    findings: list[Finding] = []
+    loaded = _read_manifests([*manifests, *found.manifests], logs)
+    read = _read_returns(found.workbooks, template, partnership, logs, progress)
+    if not read and not any(log.verdict == REJECTED for log in logs):
+        where = ", ".join(str(p) for p in paths)
+        findings.append(
+            Finding(
+                f"no returns found in {where}: check the folder, or save the partners' "
+                "attachments there first",
+                Location(),
+                Severity.ERROR,
+            )
+        )
+    results = [
+        _partnership(pid, group, loaded, template, findings)
+        for pid, group in _by_partnership(read, loaded, partnership)
+    ]
+    logs.extend(read)
+    logs.sort(key=lambda f: str(f.path))
+    return Consolidation(logs, results, findings)
+
+
+def _read_manifests(paths: list[Path], logs: list[FileLog]) -> list[Manifest]:
     loaded: list[Manifest] = []
-    for path in [*manifests, *found_manifests]:
+    for path in paths:
         try:
             loaded.append(read_manifest(path))
         except CoupleError as err:
-            warnings.append(str(err))
+            log = FileLog(path)
+            log.findings.append(err.finding)
+            logs.append(log)
+    return loaded
 
+
+def _read_returns(
+    workbooks: list[Path],
+    template: Template | None,
+    partnership: str | None,
+    logs: list[FileLog],
+    progress: Callable[[Path, int], None] | None,
+) -> list[FileLog]:
+    """Read every workbook; returns the logs of those read as returns of the run."""
     read: list[FileLog] = []
-    for path, record in _read_all(workbooks, template):
-        if isinstance(record, str):
-            logs.append(FileLog(path, REJECTED, [record]))
+    for path, outcome in _read_all(workbooks, template):
+        log = FileLog(path, record=outcome.record, skipped=outcome.skipped)
+        if outcome.finding is not None:
+            log.findings.append(outcome.finding)
+        if outcome.record is None:
+            logs.append(log)
         else:
-            log = FileLog(
-                path, WARNINGS if record.warnings else ACCEPTED, list(record.warnings), record
-            )
-            if partnership and record.meta.partnership_id != partnership:
-                log.verdict, log.reasons = (
-                    SKIPPED,
-                    [f"partnership {record.meta.partnership_id}, not {partnership}"],
-                )
+            log.findings += outcome.record.warnings
+            if partnership and outcome.record.meta.partnership_id != partnership:
+                log.skipped = True
+                log.add(f"partnership {outcome.record.meta.partnership_id}, not {partnership}")
                 logs.append(log)
             else:
                 read.append(log)
         if progress:
-            progress(path)
+            progress(path, len(workbooks))
+    return read
 
-    by_partnership: dict[str, list[FileLog]] = defaultdict(list)
+
+def _by_partnership(
+    read: list[FileLog], loaded: list[Manifest], partnership: str | None
+) -> list[tuple[str, list[FileLog]]]:
+    groups: dict[str, list[FileLog]] = defaultdict(list)
     for log in read:
-        by_partnership[log.record.meta.partnership_id].append(log)
+        groups[log.record.meta.partnership_id].append(log)
+    ids = set(groups) | {
+        m.partnership_id for m in loaded if not partnership or m.partnership_id == partnership
+    }
+    return [(pid, groups.get(pid, [])) for pid in sorted(ids)]
 
-    results: list[PartnershipResult] = []
-    manifests_by_key = {(m.partnership_id, m.round): m for m in loaded}
-    partnership_ids = sorted(
-        set(by_partnership)
-        | {m.partnership_id for m in loaded if not partnership or m.partnership_id == partnership}
-    )
-    for pid in partnership_ids:
-        group = by_partnership.get(pid, [])
-        reference = _most_common([log.record.template for log in group], lambda t: t.comparison_key)
-        usable: list[FileLog] = []
-        for log in group:
-            if log.record.template.comparison_key != reference.comparison_key:
-                t = log.record.template
-                log.verdict = REJECTED
-                log.reasons.append(
-                    f"{log.path}: its template ({t.id} {t.version}) does not match the other "
-                    f"returns of partnership {pid}: {_describe_incompatibility(t, reference)}"
-                )
-            else:
-                usable.append(log)
-        by_round: dict[str, list[FileLog]] = defaultdict(list)
-        for log in usable:
-            by_round[log.record.meta.round].append(log)
-        round_labels = set(by_round) | {m.round for m in loaded if m.partnership_id == pid}
-        rounds: list[RoundResult] = []
-        name = next(
-            (log.record.meta.partnership_name for log in usable),
-            next((m.partnership_name for m in loaded if m.partnership_id == pid), pid),
-        )
-        for label in round_labels:
-            round_logs = by_round.get(label, [])
-            manifest = manifests_by_key.get((pid, label))
-            for log in round_logs:
-                log.counted = True
-            by_return: dict[str, list[FileLog]] = defaultdict(list)
-            for log in round_logs:
-                by_return[log.record.meta.return_id].append(log)
-            for same_id in by_return.values():
-                if len(same_id) > 1:
-                    _dedupe(same_id)
-            for log in round_logs:
-                if log.counted and log.record.is_empty:
-                    log.counted = False
-                    log.note = (log.note + "; " if log.note else "") + (
-                        "empty return: no answers, not counted as a respondent"
-                    )
-            counted = [log.record for log in round_logs if log.counted]
-            dates = sorted({log.record.meta.round_date for log in round_logs})
-            if len(dates) > 1:
-                warnings.append(
-                    f"partnership {pid}, round {label}: returns carry different round dates "
-                    f"({', '.join(d.isoformat() for d in dates)}); using the earliest"
-                )
-            date = dates[0] if dates else manifest.round_date
-            # Each round is shown with its own template (the most common among its returns),
-            # so a later version's new questions appear; rounds compare by principle.
-            round_template = (
-                _most_common([log.record.template for log in round_logs], lambda t: t.fingerprint)
-                or reference
-                or _manifest_template(manifest, template)
+
+def _partnership(
+    pid: str,
+    group: list[FileLog],
+    loaded: list[Manifest],
+    override: Template | None,
+    findings: list[Finding],
+) -> PartnershipResult:
+    """One partnership: set aside returns that cannot be compared, then each round."""
+    reference = _most_common([log.record.template for log in group], lambda t: t.comparison_key)
+    usable: list[FileLog] = []
+    for log in group:
+        t = log.record.template
+        if t.comparison_key != reference.comparison_key:
+            log.add(
+                f"its template ({t.id} {t.version}) does not match the other returns of "
+                f"partnership {pid}: {_describe_incompatibility(t, reference)}; score it "
+                "separately, or with --template",
+                Severity.ERROR,
             )
-            if round_template is None:
-                warnings.append(
-                    f"partnership {pid}, round {label}: no returns yet, and no template to "
-                    "show them against"
-                )
-                continue
-            result = _round_result(counted, round_template, manifest, pid, name, label, date)
+        else:
+            usable.append(log)
+    by_round: dict[str, list[FileLog]] = defaultdict(list)
+    for log in usable:
+        by_round[log.record.meta.round].append(log)
+    ours = [m for m in loaded if m.partnership_id == pid]
+    name = next(
+        (log.record.meta.partnership_name for log in usable),
+        next((m.partnership_name for m in ours), pid),
+    )
+    manifests = {m.round: m for m in ours}
+    rounds: list[RoundResult] = []
+    for label in set(by_round) | set(manifests):
+        result = _round(
+            pid, name, label, by_round.get(label, []), manifests.get(label), reference, override,
+            findings,
+        )  # fmt: skip
+        if result is not None:
             rounds.append(result)
-            for record in result.unexpected:
-                log = next(f for f in round_logs if f.record is record)
-                log.note = (log.note + "; " if log.note else "") + (
-                    "not expected by the manifest for this round"
-                )
-        rounds.sort(key=lambda r: (r.round_date, r.round))
-        results.append(PartnershipResult(pid, name, rounds, _trend(rounds)))
+    rounds.sort(key=lambda r: (r.round_date, r.round))
+    return PartnershipResult(pid, name, rounds, _trend(rounds))
 
-    for log in read:
-        if log.verdict == ACCEPTED and log.note and not log.counted:
-            log.verdict = WARNINGS
-    logs.extend(read)
-    logs.sort(key=lambda f: str(f.path))
-    return Consolidation(logs, results, warnings)
+
+def _round(
+    pid: str,
+    name: str,
+    label: str,
+    round_logs: list[FileLog],
+    manifest: Manifest | None,
+    reference: Template | None,
+    override: Template | None,
+    findings: list[Finding],
+) -> RoundResult | None:
+    """One round of one partnership: decide which returns count, then score them."""
+    for log in round_logs:
+        log.counted = True
+    by_return: dict[str, list[FileLog]] = defaultdict(list)
+    for log in round_logs:
+        by_return[log.record.meta.return_id].append(log)
+    for same_id in by_return.values():
+        _count_once(same_id)
+    counted = [log.record for log in round_logs if log.counted]
+    where = f"partnership {pid}, round {label}"
+    dates = sorted({log.record.meta.round_date for log in round_logs})
+    if len(dates) > 1:
+        findings.append(
+            Finding(
+                f"{where}: returns carry different round dates "
+                f"({', '.join(d.isoformat() for d in dates)}); the earliest is used",
+            )
+        )
+    date = dates[0] if dates else manifest.round_date
+    # Each round is shown with its own template (the most common among its returns),
+    # so a later version's new questions appear; rounds compare by principle.
+    round_template = (
+        _most_common([log.record.template for log in round_logs], lambda t: t.fingerprint)
+        or reference
+        or _manifest_template(manifest, override)
+    )
+    if round_template is None:
+        findings.append(Finding(f"{where}: no returns yet, and no template to show them against"))
+        return None
+    result = _round_result(counted, round_template, manifest, pid, name, label, date)
+    for record in result.unexpected:
+        log = next(f for f in round_logs if f.record is record)
+        log.add("not expected by the manifest for this round", Severity.WARNING)
+    return result
+
+
+def _count_once(same_id: list[FileLog]) -> None:
+    """Of the files sharing one return id, decide which count as respondents.
+
+    Untouched copies (the workbook as sent) never count and are no duplicates; a
+    return with typed content but no answers is noted and not counted.
+    """
+    typed = [log for log in same_id if not log.record.untouched]
+    for log in same_id:
+        if not log.record.untouched:
+            continue
+        if typed:
+            _set_aside(
+                log, "as sent: nothing typed in it; the partner's return counts", Severity.NOTE
+            )
+        else:
+            _set_aside(
+                log,
+                "as sent: nothing has been typed in it, so it is not counted (was the blank "
+                "workbook sent back by mistake?)",
+            )
+    answered = []
+    for log in typed:
+        if log.record.is_empty:
+            _set_aside(
+                log,
+                "empty return: no answers, not counted as a respondent (its comments and "
+                "actions are in the log only)",
+            )
+        else:
+            answered.append(log)
+    if len(answered) > 1:
+        _dedupe(answered)
 
 
 def _manifest_template(manifest: Manifest | None, override: Template | None) -> Template | None:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from .consolidate import Consolidation
-from .files import atomic_target
+from .errors import Finding
+from .files import atomic_target, make_folder
 from .returns import typed_value
 from .summary import PARTNER, answer_rows
 
@@ -96,7 +97,7 @@ def write_csv(
     result: Consolidation, folder: Path, level: str = PARTNER, anonymise: bool = False
 ) -> list[Path]:
     """answers.csv (partner level only) and scores.csv, UTF-8 with a BOM for Excel."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     written = []
 
     def table(path: Path, fields: list[str], rows) -> None:
@@ -179,10 +180,9 @@ def as_json(result: Consolidation, level: str = PARTNER, anonymise: bool = False
         [
             {
                 "file": str(f.path),
-                "verdict": f.verdict,
+                "verdict": f.verdict.value,
                 "counted": f.counted,
-                "reasons": f.reasons,
-                "note": f.note,
+                "reasons": [finding_json(finding) for finding in f.findings],
                 "sha256": f.record.sha256 if f.record else None,
             }
             for f in result.files
@@ -194,7 +194,20 @@ def as_json(result: Consolidation, level: str = PARTNER, anonymise: bool = False
         "format": "couple_xl/summary/1",
         "partnerships": partnerships,
         "files": files,
-        "warnings": result.warnings,
+        "findings": [finding_json(f) for f in result.findings],
+    }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON: severity, message, and where, each in its own key."""
+    where = finding.location
+    return {
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "file": None if where.file is None else str(where.file),
+        "sheet": where.sheet,
+        "cell": where.cell,
+        "key": where.key,
     }
 
 

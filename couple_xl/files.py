@@ -26,6 +26,34 @@ def atomic_target(path: Path) -> Iterator[Path]:
         raise
 
 
+def resolved(path: Path) -> Path:
+    """The absolute, link-free form of a path; a link that loops stays as it is."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link that points back at itself
+        return path.absolute()
+
+
+def make_folder(folder: Path) -> Path:
+    """Create a folder (and its parents) to write into; InputError says why it can't be."""
+    from .errors import InputError, Location
+
+    for parent in [folder, *folder.parents]:
+        if parent.exists() and not parent.is_dir():
+            raise InputError(
+                f"cannot write into {folder}: {parent} is a file, not a folder; "
+                "choose another output folder",
+                Location(file=parent),
+            )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(
+            f"cannot create the folder: {err.strerror}", Location(file=folder)
+        ) from None
+    return folder
+
+
 def write_text_atomically(path: Path, text: str, encoding: str = "utf-8") -> Path:
     with atomic_target(path) as tmp:
         tmp.write_text(text, encoding=encoding, newline="")

@@ -9,9 +9,16 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError, Location, OutputExistsError
-from .files import write_text_atomically
-from .inputs import PartnerEntry
-from .metadata import MANIFEST_SUFFIX, Manifest, ManifestPartner, WorkbookMetadata
+from .files import make_folder, write_text_atomically
+from .inputs import PartnerEntry, clean_text
+from .metadata import (
+    MANIFEST_SUFFIX,
+    MAX_LABEL,
+    MAX_NAME,
+    Manifest,
+    ManifestPartner,
+    WorkbookMetadata,
+)
 from .naming import inside, partnership_id, safe_component, slugify, unique_filenames
 from .templates import Template
 from .workbook import write_workbook
@@ -69,9 +76,7 @@ def new_round(request: RoundRequest) -> RoundResult:
     Refuses to overwrite existing files unless ``force`` is set; nothing is written
     when any target exists.
     """
-    name = " ".join(request.partnership_name.split())
-    if not name:
-        raise InputError("the partnership name is blank")
+    name = clean_text(request.partnership_name, "partnership name", None, MAX_NAME)
     if not request.partners:
         raise InputError("no partners given: use --partner or --partners-file")
     pid = (
@@ -79,9 +84,12 @@ def new_round(request: RoundRequest) -> RoundResult:
         if request.partnership_id
         else partnership_id(name)
     )
-    round_label = " ".join((request.round_label or request.round_date.isoformat()).split())
-    if not round_label:
-        raise InputError("the round label is blank", Location(key="--round"))
+    round_label = clean_text(
+        request.round_label or request.round_date.isoformat(),
+        "round label",
+        Location(key="--round"),
+        MAX_LABEL,
+    )
     warnings: list[str] = []
     if request.due_date and request.due_date < request.round_date:
         warnings.append(
@@ -90,15 +98,13 @@ def new_round(request: RoundRequest) -> RoundResult:
         )
 
     out = request.out_dir
-    if out.exists() and not out.is_dir():
-        raise InputError("the output path exists and is not a folder", Location(file=out))
     prefix = (
         f"{safe_component(name, 'partnership')[:30]}_{safe_component(round_label, 'round')[:20]}"
     )
     stems = [f"{prefix}_{safe_component(p.name, 'partner')}" for p in request.partners]
     filenames = unique_filenames(stems, ".xlsx")
     manifest_name = f"{prefix}{MANIFEST_SUFFIX}"
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     targets = [inside(out, f) for f in filenames]
     manifest_path = inside(out, manifest_name)
     if not request.force:

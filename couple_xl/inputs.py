@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
+from .boundary import LIMITS, guarded, open_package, read_file
 from .errors import InputError, Location
+from .metadata import MAX_NAME, control_character
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
@@ -75,7 +77,7 @@ class Contact:
 
 def parse_contact(text: str) -> Contact:
     """Parse "Name <email>", a bare email, or a bare name."""
-    text = text.strip()
+    text = clean_text(text, "contact", Location(key="--contact"), 320) if text.strip() else ""
     if "@" not in text:
         if not text:
             raise InputError('the contact is empty: give "NAME <EMAIL>"')
@@ -95,13 +97,24 @@ class PartnerEntry:
     contact: str = ""
 
 
+def clean_text(text: str, what: str, where: Location | None, max_length: int) -> str:
+    """Text a workbook will carry as an identity (a name, a round label): spaces folded,
+    control characters refused, as readers of returns check it again."""
+    bad = control_character(text)
+    if bad is not None:
+        raise InputError(
+            f"the {what} contains a control character (U+{ord(bad):04X}): retype it", where
+        )
+    text = " ".join(text.split())
+    if not text:
+        raise InputError(f"the {what} is blank", where)
+    if len(text) > max_length:
+        raise InputError(f"the {what} is longer than {max_length} characters: shorten it", where)
+    return text
+
+
 def _clean_name(name: str, where: Location) -> str:
-    name = " ".join(name.split())
-    if not name:
-        raise InputError("the partner name is blank", where)
-    if len(name) > 200:
-        raise InputError("the partner name is longer than 200 characters", where)
-    return name
+    return clean_text(name, "partner name", where, MAX_NAME)
 
 
 def partner_entries(names: list[str], file_entries: list[PartnerEntry]) -> list[PartnerEntry]:
@@ -129,7 +142,7 @@ def read_partners_file(path: str | Path) -> list[PartnerEntry]:
     if suffix in {".xlsx", ".xlsm"}:
         rows, sheet = _xlsx_rows(path)
     elif suffix in {".csv", ".txt"}:
-        rows, sheet = _csv_rows(path), None
+        rows, sheet = _csv_rows(read_file(path, LIMITS.text_bytes, "the partners file")), None
     else:
         raise InputError(
             "the partners file must be .csv or .xlsx (save other formats as one of those)",
@@ -171,19 +184,23 @@ def read_partners_file(path: str | Path) -> list[PartnerEntry]:
         name_loc = where(i, cols["partner"] + 1)
         name = _clean_name(cell("partner"), name_loc)
         email_loc = where(i, cols.get("email", 0) + 1)
-        entries.append(PartnerEntry(name, check_email(cell("email"), email_loc), cell("contact")))
+        contact_loc = where(i, cols.get("contact", 0) + 1)
+        contact = cell("contact")
+        if contact:
+            contact = clean_text(contact, "contact", contact_loc, MAX_NAME)
+        entries.append(PartnerEntry(name, check_email(cell("email"), email_loc), contact))
     if not entries:
         raise InputError("the partners file lists no partners", Location(file=path))
     return entries
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
+def _csv_rows(raw: bytes) -> list[list[str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         # Excel's plain "CSV (Comma delimited)" on Windows writes the ANSI code page.
         text = raw.decode("cp1252", errors="replace")
+    text = text.replace("\x00", "")  # a NUL byte would stop the csv module
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -192,17 +209,20 @@ def _csv_rows(path: Path) -> list[list[str]]:
 
 
 def _xlsx_rows(path: Path) -> tuple[list[list[str]], str]:
-    from openpyxl import load_workbook
+    """The first sheet's cells as text, read through the same guards as returns."""
+    from python_calamine import CalamineWorkbook
 
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:
-        raise InputError(f"cannot read the partners workbook: {err}", Location(file=path)) from err
-    try:
-        ws = wb.worksheets[0]
-        rows = [
-            ["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)
-        ]
-        return rows, ws.title
-    finally:
-        wb.close()
+    from .returns import typed_value
+
+    where = Location(file=path)
+    data = read_file(path, LIMITS.file_bytes, "the partners file")
+    instruction = "open it in your spreadsheet app and save it again as .xlsx, or as .csv"
+    with guarded(where, "the partners workbook", instruction):
+        package = open_package(data, where)
+        book = CalamineWorkbook.from_filelike(io.BytesIO(package.rebuilt()))
+        if not book.sheet_names:
+            raise InputError("the partners workbook has no sheets", where)
+        sheet = book.sheet_names[0]
+        package.check_grid(sheet)
+        values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return [["" if v == "" else str(typed_value(v)) for v in row] for row in values], sheet

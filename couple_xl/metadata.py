@@ -4,16 +4,68 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from .errors import InputError, Location
+from .errors import Location, ReadError
 
 FORMAT = "couple_xl/1"
 # Prefix of the custom document properties that carry the metadata.
 PROPERTY_PREFIX = "couple."
 MANIFEST_SUFFIX = ".manifest.json"
+
+# What kind of couple_xl workbook a file is (the custom property couple.kind). Readers
+# of returns skip the other kinds with a note.
+RETURN = "return"
+SUMMARY = "summary"
+PLAN = "plan"
+QUESTIONS = "questions"
+KINDS = (RETURN, SUMMARY, PLAN, QUESTIONS)
+
+# The values `couple-xl new` can write. A return carrying anything else was edited by
+# hand or made by something else, and is refused as tampered with.
+MAX_NAME = 200  # partner and partnership names
+MAX_LABEL = 80  # round labels
+PARTNERSHIP_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_PARTNERSHIP_ID = 40
+RETURN_ID = r"^[0-9a-f]{32}$"
+TEMPLATE_ID = r"^[a-z][a-z0-9_]{0,39}$"
+TEMPLATE_VERSION = r"^\d+(\.\d+){0,2}$"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (tab, newline, bell…) in ``text``, or None."""
+    m = _CONTROL.search(text)
+    return m.group(0) if m else None
+
+
+def _plain_text(text: str) -> str:
+    if control_character(text) is not None:
+        raise ValueError("contains a control character (a tab, line break or similar)")
+    if text != " ".join(text.split()):
+        raise ValueError("has spaces at its ends or two spaces in a row")
+    return text
+
+
+def _name(max_length: int, min_length: int = 1):
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_plain_text),
+    ]
+
+
+def _pattern(pattern: str, max_length: int = 64):
+    return Annotated[str, StringConstraints(pattern=pattern, max_length=max_length)]
+
+
+PartnershipId = _pattern(PARTNERSHIP_ID, MAX_PARTNERSHIP_ID)
+Name = _name(MAX_NAME)
+Label = _name(MAX_LABEL)
 
 
 class _Model(BaseModel):
@@ -25,20 +77,21 @@ class WorkbookMetadata(_Model):
     document properties and on a very-hidden sheet, because LibreOffice turns
     very-hidden into plain hidden when it re-saves, and either copy may be edited."""
 
-    format: str = FORMAT
-    template_id: str
-    template_version: str
-    template_sha256: str
-    partnership_id: str
-    partnership_name: str
-    partner: str
-    round: str
+    format: Literal["couple_xl/1"] = FORMAT
+    kind: Literal["return"] = RETURN
+    template_id: _pattern(TEMPLATE_ID)
+    template_version: _pattern(TEMPLATE_VERSION, 20)
+    template_sha256: _pattern(r"^[0-9a-f]{64}$")
+    partnership_id: PartnershipId
+    partnership_name: Name
+    partner: Name
+    round: Label
     round_date: dt.date
     due_date: dt.date | None = None
-    contact: str = ""
-    return_id: str
+    contact: _name(320, 0) = ""
+    return_id: _pattern(RETURN_ID)
     created: dt.datetime
-    generator: str
+    generator: _name(100)
 
     def as_strings(self) -> dict[str, str]:
         """Every field as text, in field order; '' for a missing value."""
@@ -49,8 +102,8 @@ class WorkbookMetadata(_Model):
 
 
 class ManifestPartner(_Model):
-    partner: str
-    return_id: str
+    partner: Name
+    return_id: _pattern(RETURN_ID)
     file: str
     email: str = ""
     contact: str = ""
@@ -59,10 +112,10 @@ class ManifestPartner(_Model):
 class Manifest(_Model):
     """Written beside the workbooks by `couple-xl new`: who is expected to return what."""
 
-    format: str = FORMAT
-    partnership_id: str
-    partnership_name: str
-    round: str
+    format: Literal["couple_xl/1"] = FORMAT
+    partnership_id: PartnershipId
+    partnership_name: Name
+    round: Label
     round_date: dt.date
     due_date: dt.date | None = None
     contact: str = ""
@@ -75,15 +128,27 @@ class Manifest(_Model):
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+def validation_problem(err: ValidationError) -> tuple[str, str]:
+    """The key path and message of a pydantic error's first problem."""
+    first = err.errors(include_url=False)[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    return key, first["msg"].removeprefix("Value error, ")
+
+
 def read_manifest(path: str | Path) -> Manifest:
+    """Read a manifest through the read boundary; ReadError says where it is wrong."""
+    from .boundary import LIMITS, guarded, read_file
+
     path = Path(path)
-    try:
-        return Manifest.model_validate_json(path.read_bytes())
-    except OSError as err:
-        raise InputError(f"cannot read the manifest: {err.strerror}", Location(file=path)) from None
-    except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise InputError(
-            f"not a couple_xl manifest: {key}: {first['msg']}", Location(file=path)
-        ) from None
+    where = Location(file=path)
+    data = read_file(path, LIMITS.text_bytes, "the manifest")
+    with guarded(where, "the manifest", "use the manifest `couple-xl new` wrote"):
+        try:
+            return Manifest.model_validate_json(data)
+        except ValidationError as err:
+            key, message = validation_problem(err)
+            raise ReadError(
+                f"not a couple_xl manifest ({message}): use the manifest `couple-xl new` "
+                "wrote, unedited",
+                Location(file=path, key=key),
+            ) from None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .consolidate import Consolidation, consolidate
 from .errors import InputError, Location
+from .files import make_folder, resolved
 from .summary import LEVELS, PARTNER
 from .templates import Template
 
@@ -33,23 +34,24 @@ class ConsolidateOutcome:
 
     @property
     def ok(self) -> bool:
-        return not self.result.rejected
+        return not self.result.problems
 
 
 def _refuse_inputs(targets: Iterable[Path], inputs: set[Path]) -> None:
     for target in targets:
-        if target.resolve() in inputs:
+        if resolved(target) in inputs:
             raise InputError(
                 "is one of the input files: choose another output name", Location(file=target)
             )
 
 
 def run_consolidate(
-    options: ConsolidateOptions, progress: Callable[[Path], None] | None = None
+    options: ConsolidateOptions, progress: Callable[[Path, int], None] | None = None
 ) -> ConsolidateOutcome:
     """Consolidate the returns and write the summary and any exports.
 
-    With strict, nothing is written when any file is rejected.
+    With strict, nothing is written when any file is rejected. With nothing to show
+    (no returns, and no manifest to build a chase list from) nothing is written.
     """
     from .exports import write_csv, write_json
     from .summary import write_summary
@@ -59,23 +61,23 @@ def run_consolidate(
     result = consolidate(
         options.paths, options.manifests, options.partnership, options.template, progress
     )
-    inputs = result.inputs | {m.resolve() for m in options.manifests}
+    inputs = result.inputs | {resolved(m) for m in options.manifests}
     targets = [options.output]
     if options.json_path:
         targets.append(options.json_path)
     if options.csv_dir:
         targets += [options.csv_dir / "answers.csv", options.csv_dir / "scores.csv"]
     _refuse_inputs(targets, inputs)
-    if options.strict and result.rejected:
+    if (options.strict and result.rejected) or not result.partnerships:
         return ConsolidateOutcome(result, [])
     written = []
-    options.output.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(options.output.parent)
     write_summary(result, options.output, options.level, options.anonymise)
     written.append(options.output)
     if options.csv_dir:
         written += write_csv(result, options.csv_dir, options.level, options.anonymise)
     if options.json_path:
-        options.json_path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(options.json_path.parent)
         written.append(write_json(result, options.json_path, options.level, options.anonymise))
     return ConsolidateOutcome(result, written)
 

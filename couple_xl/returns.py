@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,26 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import scoring
-from .errors import Location, ReadError, TemplateError
+from .boundary import (
+    LIMITS,
+    RESAVE,
+    Limits,
+    Package,
+    cell_name,
+    guarded,
+    open_package,
+    read_file,
+)
+from .errors import Finding, Location, NotAReturn, ReadError, Severity, TemplateError
 from .layout import ACTION_MARK, META_SHEET
-from .metadata import PROPERTY_PREFIX, WorkbookMetadata
+from .metadata import (
+    FORMAT,
+    KINDS,
+    PROPERTY_PREFIX,
+    RETURN,
+    WorkbookMetadata,
+    validation_problem,
+)
 from .templates import Assessment, Template, template_from_data
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -38,11 +54,28 @@ OTHER_SPREADSHEETS = {
     ".numbers": "an Apple Numbers file",
     ".csv": "a CSV file",
 }
-IDENTITY_KEYS = ("return_id", "partnership_id", "template_id", "template_version")
+IDENTITY_KEYS = ("return_id", "partnership_id", "template_id", "template_version", "kind")
+# Excel's limit on the text of one cell; longer text cannot have been typed in Excel.
+MAX_CELL_TEXT = 32_767
+# The title XlsxWriter gives every summary, before summaries carried couple.kind.
+SUMMARY_TITLE = "COUPLE partnership summary"
+FRESH_COPY = "send the partner a fresh copy of their workbook (or re-make it with `couple-xl new`)"
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 _NS_DCTERMS = "{http://purl.org/dc/terms/}"
+_NS_DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+class CellError(str):
+    """An error value a cell shows (#N/A, #DIV/0!), as opposed to text someone typed."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"the error {self!s}"
+
+
 _REF = re.compile(
     r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$"
 )
@@ -59,9 +92,11 @@ class CellRef:
     last_col: int
 
     def __str__(self) -> str:
-        from xlsxwriter.utility import xl_rowcol_to_cell
+        return f"{self.sheet}!{self.cell}"
 
-        return f"{self.sheet}!{xl_rowcol_to_cell(self.row, self.col)}"
+    @property
+    def cell(self) -> str:
+        return cell_name(self.row, self.col)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -109,7 +144,8 @@ class ReturnRecord:
     cells: dict[str, str]
     actions: list[Action]
     assessment: Assessment
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    app: str = ""  # the program that last saved it, as docProps/app.xml says
 
     def __getstate__(self) -> dict:
         # Sent between processes without the template object: its JSON text is enough,
@@ -129,8 +165,19 @@ class ReturnRecord:
 
     @property
     def is_empty(self) -> bool:
+        """No answers: nothing to score."""
         return not any(
             scoring.normalise_text(str(v)) for v in self.answers.values() if v is not None
+        )
+
+    @property
+    def untouched(self) -> bool:
+        """Nothing typed at all: the workbook as it was sent."""
+        return (
+            self.is_empty
+            and not self.comments
+            and not self.actions
+            and not (self.respondent_name or self.respondent_role or self.respondent_date)
         )
 
     def content_key(self) -> str:
@@ -156,46 +203,47 @@ def typed_value(value: Any) -> Any:
 
 
 class _Sheets:
-    """Cell values of every sheet, read once with python-calamine."""
+    """Cell values of every sheet, read once with python-calamine from the checked
+    package; error cells as CellError, from the sheet XML (calamine reads them as "")."""
 
-    def __init__(self, data: bytes, path: Path) -> None:
+    def __init__(self, package: Package) -> None:
         from python_calamine import CalamineWorkbook
 
-        try:
-            self.book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except Exception as err:
-            raise ReadError(f"cannot read the workbook: {err}", Location(file=path)) from None
+        self.package = package
+        self.book = CalamineWorkbook.from_filelike(io.BytesIO(package.rebuilt()))
         self.names = list(self.book.sheet_names)
         self._rows: dict[str, list[list[Any]]] = {}
 
     def rows(self, sheet: str) -> list[list[Any]]:
         if sheet not in self._rows:
+            if sheet not in self.package.sheet_parts():
+                raise ReadError(
+                    f"the sheet '{sheet}' has no part in the workbook: it is damaged: {RESAVE}",
+                    self.package.location,
+                )
+            self.package.check_grid(sheet)
             # With skip_empty_area=False the rows start at A1, whatever the sheet's extent.
             ws = self.book.get_sheet_by_name(sheet)
             self._rows[sheet] = ws.to_python(skip_empty_area=False)
         return self._rows[sheet]
 
     def value(self, sheet: str, row: int, col: int) -> Any:
+        error = self.package.scan(sheet).errors.get((row, col))
+        if error is not None:
+            return CellError(error)
         rows = self.rows(sheet)
         if row >= len(rows) or col >= len(rows[row]):
             return None
         value = rows[row][col]
         return None if value == "" else value
 
-
-def _xml(parts: zipfile.ZipFile, name: str):
-    from defusedxml.ElementTree import fromstring
-
-    try:
-        return fromstring(parts.read(name))
-    except KeyError:
-        return None
+    def formula(self, sheet: str, row: int, col: int) -> str | None:
+        """The formula in a cell (without its "="), or None when it holds none."""
+        return self.package.scan(sheet).formulas.get((row, col))
 
 
-def _workbook_names(parts: zipfile.ZipFile, path: Path) -> dict[str, str]:
-    root = _xml(parts, "xl/workbook.xml")
-    if root is None:
-        raise ReadError("not a spreadsheet: it has no workbook part", Location(file=path))
+def _workbook_names(package: Package) -> dict[str, str]:
+    root = package.xml("xl/workbook.xml")
     names = {}
     for dn in root.iter(f"{_NS_MAIN}definedName"):
         # Only workbook-scoped names belong to the contract.
@@ -204,8 +252,8 @@ def _workbook_names(parts: zipfile.ZipFile, path: Path) -> dict[str, str]:
     return names
 
 
-def _custom_properties(parts: zipfile.ZipFile) -> dict[str, str]:
-    root = _xml(parts, "docProps/custom.xml")
+def _custom_properties(package: Package) -> dict[str, str]:
+    root = package.xml("docProps/custom.xml")
     if root is None:
         return {}
     props = {}
@@ -216,18 +264,33 @@ def _custom_properties(parts: zipfile.ZipFile) -> dict[str, str]:
     return props
 
 
-def _saved_time(parts: zipfile.ZipFile) -> dt.datetime | None:
-    root = _xml(parts, "docProps/core.xml")
+def _core(package: Package) -> tuple[dt.datetime | None, str]:
+    """When the document says it was last saved, and its title."""
+    root = package.xml("docProps/core.xml")
     if root is None:
-        return None
+        return None, ""
+    title = root.find(f"{_NS_DC}title")
     node = root.find(f"{_NS_DCTERMS}modified")
-    if node is None or not node.text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    saved = None
+    if node is not None and node.text:
+        try:
+            saved = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            saved = None
+        if saved is not None and saved.tzinfo is None:
+            saved = saved.replace(tzinfo=dt.timezone.utc)
+    return saved, (title.text or "") if title is not None else ""
+
+
+def _application(package: Package) -> str:
+    """The program that last saved the workbook, as its docProps/app.xml says."""
+    root = package.xml("docProps/app.xml")
+    if root is None:
+        return ""
+    for node in root.iter():
+        if node.tag.endswith("}Application") and node.text:
+            return " ".join(node.text.split())[:100]
+    return ""
 
 
 def _text(value: Any) -> str:
@@ -255,6 +318,8 @@ def _hidden_sheet(sheets: _Sheets) -> tuple[str | None, dict[str, str]]:
 
 
 _template_cache: dict[str, Template] = {}
+# Distinct templates remembered; a run has one or two, a hostile folder could have many.
+_TEMPLATE_CACHE_SIZE = 32
 
 
 def cached_template(payload: str, source: str) -> Template:
@@ -262,7 +327,10 @@ def cached_template(payload: str, source: str) -> Template:
 
     Raises json.JSONDecodeError or TemplateError."""
     if payload not in _template_cache:
-        _template_cache[payload] = template_from_data(json.loads(payload), source)
+        template = template_from_data(json.loads(payload), source)
+        if len(_template_cache) >= _TEMPLATE_CACHE_SIZE:
+            _template_cache.pop(next(iter(_template_cache)))
+        _template_cache[payload] = template
     return _template_cache[payload]
 
 
@@ -275,23 +343,23 @@ def _embedded_template(table: dict[str, str], path: Path, sheet: str | None) -> 
     if not chunks:
         return None
     payload = "".join(v for _, v in chunks)
-    if payload not in _template_cache:
-        where = Location(file=path, sheet=sheet, key="template_json")
-        try:
-            data = json.loads(payload)
-        except json.JSONDecodeError as err:
-            raise ReadError(f"the embedded template is damaged: {err}", where) from None
-        try:
-            _template_cache[payload] = template_from_data(data, f"{path}: embedded template")
-        except TemplateError as err:
-            raise ReadError(
-                f"the embedded template is not valid: {err.problems[0].message}", where
-            ) from None
-    return _template_cache[payload]
+    where = Location(file=path, sheet=sheet, key="template_json")
+    try:
+        return cached_template(payload, f"{path}: embedded template")
+    except json.JSONDecodeError as err:
+        raise ReadError(f"the embedded template is damaged ({err}): {FRESH_COPY}", where) from None
+    except TemplateError as err:
+        raise ReadError(
+            f"the embedded template is not valid ({err.problems[0].message}): {FRESH_COPY}",
+            where,
+        ) from None
 
 
 def _metadata(
-    props: dict[str, str], table: dict[str, str], path: Path, sheet: str | None, warnings: list[str]
+    props: dict[str, str],
+    table: dict[str, str],
+    where: Location,
+    warnings: list[Finding],
 ) -> WorkbookMetadata:
     fields = set(WorkbookMetadata.model_fields)
     from_props = {k: ("" if v == "-" else v) for k, v in props.items() if k in fields}
@@ -299,8 +367,9 @@ def _metadata(
     if not from_props and not from_sheet:
         raise ReadError(
             "not a couple_xl return: it has no couple_xl metadata (neither the document "
-            "properties nor the hidden _couple sheet)",
-            Location(file=path),
+            "properties nor the hidden _couple sheet); if it is not a return, move it out "
+            "of the returns folder",
+            Location(file=where.file),
         )
     for key in sorted(set(from_props) & set(from_sheet)):
         a, b = from_props[key], from_sheet[key]
@@ -310,30 +379,64 @@ def _metadata(
             raise ReadError(
                 f"its two copies of the metadata disagree on {key} ('{a}' in the document "
                 f"properties, '{b}' on the hidden sheet): it may have been edited or pieced "
-                "together from two workbooks",
-                Location(file=path, sheet=sheet),
+                f"together from two workbooks: {FRESH_COPY}",
+                where,
             )
         warnings.append(
-            f"metadata {key} differs: '{a}' in the document properties, '{b}' on the hidden "
-            "sheet; using the document properties"
+            Finding(
+                f"metadata {key} differs: '{a}' in the document properties, '{b}' on the "
+                "hidden sheet; the document properties are used",
+                where,
+            )
         )
     if not from_props:
         warnings.append(
-            "document properties missing (re-saved by another app?); used the hidden sheet"
+            Finding(
+                "document properties missing (re-saved by another app?); the hidden sheet was used",
+                where,
+                Severity.NOTE,
+            )
         )
     elif not from_sheet:
-        warnings.append("hidden metadata sheet missing; used the document properties")
+        warnings.append(
+            Finding(
+                "hidden metadata sheet missing; the document properties were used",
+                Location(file=where.file),
+                Severity.NOTE,
+            )
+        )
     merged = {**from_sheet, **from_props}
     merged = {k: (None if v == "" and k == "due_date" else v) for k, v in merged.items()}
     try:
         return WorkbookMetadata.model_validate(merged)
     except ValidationError as err:
-        first = err.errors(include_url=False)[0]
-        key = ".".join(str(p) for p in first["loc"])
+        key, message = validation_problem(err)
+        shown = str(merged.get(key, ""))[:60]
         raise ReadError(
-            f"the couple_xl metadata is damaged: {key}: {first['msg']}",
-            Location(file=path, sheet=sheet),
+            f"its couple_xl metadata has a value couple_xl never writes ({key} '{shown}': "
+            f"{message}): it may have been tampered with: {FRESH_COPY}",
+            Location(file=where.file, sheet=where.sheet, key=key),
         ) from None
+
+
+def _kind(props: dict[str, str], table: dict[str, str], title: str, where: Location) -> None:
+    """Skip couple_xl workbooks that are not returns (a summary, a plan)."""
+    kind = props.get("kind") or table.get("kind") or ""
+    if not kind and not props and not table and title == SUMMARY_TITLE:
+        kind = "summary"
+    if kind and kind != RETURN:
+        if kind not in KINDS:
+            raise ReadError(
+                f"it says it is a couple_xl '{kind[:40]}', which couple_xl never writes: "
+                + FRESH_COPY,
+                where,
+            )
+        raise NotAReturn(f"a couple_xl {kind}, not a return", where)
+    fmt = props.get("format") or table.get("format")
+    if fmt and fmt != FORMAT and fmt.startswith("couple_xl/"):
+        raise ReadError(
+            f"it was made by a newer couple_xl ({fmt}): upgrade couple_xl to read it", where
+        )
 
 
 class _Finder:
@@ -379,135 +482,232 @@ class _Finder:
         return self._answer_col.get(sheet, qid_col - 2)
 
 
-def read_return(path: str | Path, template_override: Template | None = None) -> ReturnRecord:
-    """Read one returned workbook. Raises ReadError when it cannot be used at all."""
+def read_return(
+    path: str | Path,
+    template_override: Template | None = None,
+    *,
+    data: bytes | None = None,
+    modified: dt.datetime | None = None,
+    limits: Limits = LIMITS,
+) -> ReturnRecord:
+    """Read one returned workbook through the read boundary.
+
+    ``data`` and ``modified`` give a workbook already in memory (an email attachment);
+    otherwise the file at ``path`` is read. Raises ReadError (rejected) or NotAReturn
+    (skipped), each located; no other exception escapes.
+    """
     path = Path(path)
+    where = Location(file=path)
     suffix = path.suffix.lower()
-    if suffix in OTHER_SPREADSHEETS:
+    if data is None and suffix in OTHER_SPREADSHEETS:
         raise ReadError(
             f"this is {OTHER_SPREADSHEETS[suffix]}: open it and save it as an Excel "
             "workbook (.xlsx), then try again",
-            Location(file=path),
+            where,
         )
-    if suffix not in XLSX_SUFFIXES:
-        raise ReadError("not a spreadsheet (.xlsx or .xlsm)", Location(file=path))
-    try:
-        data = path.read_bytes()
-        stat = path.stat()
-    except OSError as err:
-        raise ReadError(f"cannot read the file: {err.strerror}", Location(file=path)) from None
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise ReadError(
-            "the file is password-protected or an old Excel format: remove the password "
-            "(or save as .xlsx) and send it again",
-            Location(file=path),
+    if data is None and suffix not in XLSX_SUFFIXES:
+        raise ReadError("not a spreadsheet (.xlsx or .xlsm)", where)
+    if data is None:
+        data = read_file(path, limits.file_bytes, "the workbook")
+        with guarded(where, "the file"):
+            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    with guarded(where, "the workbook"):
+        package = open_package(data, where, limits)
+        return _Reader(path, package, template_override).read(
+            hashlib.sha256(data).hexdigest(), modified or dt.datetime.now(dt.timezone.utc)
         )
-    try:
-        parts = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ReadError(
-            "the file is damaged or not really an .xlsx workbook", Location(file=path)
-        ) from None
 
-    warnings: list[str] = []
-    with parts:
-        names = _workbook_names(parts, path)
-        props = _custom_properties(parts)
-        saved = _saved_time(parts)
-    sheets = _Sheets(data, path)
-    meta_sheet, table = _hidden_sheet(sheets)
-    meta = _metadata(props, table, path, meta_sheet, warnings)
 
-    embedded = _embedded_template(table, path, meta_sheet)
-    if template_override is not None:
-        template = template_override
-        if embedded is not None and embedded.fingerprint != template.fingerprint:
-            warnings.append(
-                f"scored with the template given ({template.id} {template.version}), not the "
-                f"one embedded ({embedded.id} {embedded.version})"
-            )
-    elif embedded is None:
-        raise ReadError(
-            "the embedded template is missing: score it with --template ID|PATH",
-            Location(file=path, sheet=meta_sheet),
-        )
-    else:
-        template = embedded
-        if template.fingerprint != meta.template_sha256:
-            warnings.append("the embedded template differs from the one the workbook was made with")
+class _Reader:
+    """The steps of reading one checked package into a ReturnRecord."""
 
-    finder = _Finder(sheets, names, template)
-    answers: dict[str, Any] = {}
-    comments: dict[str, str] = {}
-    cells: dict[str, str] = {}
-    for principle, q in template.questions:
-        ref = finder.named(f"Q_{q.id}")
-        comment_ref = finder.named(f"N_{q.id}")
+    def __init__(self, path: Path, package: Package, override: Template | None) -> None:
+        self.path = path
+        self.package = package
+        self.override = override
+        self.warnings: list[Finding] = []
+
+    def at(self, ref: CellRef | None = None, key: str | None = None) -> Location:
         if ref is None:
-            hit = finder.by_hidden_id(q.id)
-            if hit is None:
-                warnings.append(
-                    f"question {q.id} ({principle.name}) not found: counted as unanswered"
+            return Location(file=self.path, key=key)
+        return Location(file=self.path, sheet=ref.sheet, cell=ref.cell, key=key)
+
+    def warn(self, message: str, location: Location, severity: Severity = Severity.WARNING):
+        self.warnings.append(Finding(message, location, severity))
+
+    def read(self, sha256: str, modified: dt.datetime) -> ReturnRecord:
+        package, path = self.package, self.path
+        names = _workbook_names(package)
+        props = _custom_properties(package)
+        saved, title = _core(package)
+        sheets = _Sheets(package)
+        meta_sheet, table = _hidden_sheet(sheets)
+        _kind(props, table, title, Location(file=path))
+        meta = _metadata(props, table, Location(file=path, sheet=meta_sheet), self.warnings)
+        template = self._template(table, meta, meta_sheet)
+
+        finder = _Finder(sheets, names, template)
+        answers, comments, cells = self._answers(template, finder, sheets)
+
+        def named_text(name: str) -> str:
+            ref = finder.named(name)
+            return "" if ref is None else _text(sheets.value(ref.sheet, ref.row, ref.col))
+
+        actions = _actions(template, finder, sheets)
+        assessment = template.score(answers)
+        self._check_scores(assessment, finder, sheets, cells)
+        for action in actions:
+            for text in (action.action, action.owner, action.by_when):
+                self._check_length(text, Location(file=path, key=action.cell))
+        return ReturnRecord(
+            path=path,
+            sha256=sha256,
+            file_modified=modified,
+            saved=saved,
+            meta=meta,
+            template=template,
+            respondent_name=named_text("RESPONDENT_NAME").strip(),
+            respondent_role=named_text("RESPONDENT_ROLE").strip(),
+            respondent_date=named_text("RESPONDENT_DATE").strip(),
+            answers=answers,
+            comments=comments,
+            cells=cells,
+            actions=actions,
+            assessment=assessment,
+            warnings=self.warnings,
+            app=_application(package),
+        )
+
+    def _template(
+        self, table: dict[str, str], meta: WorkbookMetadata, meta_sheet: str | None
+    ) -> Template:
+        embedded = _embedded_template(table, self.path, meta_sheet)
+        where = Location(file=self.path, sheet=meta_sheet)
+        if self.override is not None:
+            template = self.override
+            if embedded is not None and embedded.fingerprint != template.fingerprint:
+                self.warn(
+                    f"scored with the template given ({template.id} {template.version}), not "
+                    f"the one embedded ({embedded.id} {embedded.version})",
+                    where,
                 )
-                answers[q.id] = None
-                continue
-            sheet, row, qid_col = hit
-            col = finder.answer_column(sheet, qid_col)
-            ref = CellRef(sheet, row, col, row, col)
-            comment_ref = CellRef(sheet, row, col + 1, row, col + 1)
-            warnings.append(f"question {q.id} found by its hidden id at {ref}, not by name")
-        answers[q.id] = sheets.value(ref.sheet, ref.row, ref.col)
-        cells[q.id] = str(ref)
-        if comment_ref is None:
-            comment_ref = CellRef(ref.sheet, ref.row, ref.col + 1, ref.row, ref.col + 1)
-        comment = _text(sheets.value(comment_ref.sheet, comment_ref.row, comment_ref.col))
-        if comment.strip():
-            comments[q.id] = comment
-
-    def named_text(name: str) -> str:
-        ref = finder.named(name)
-        return "" if ref is None else _text(sheets.value(ref.sheet, ref.row, ref.col))
-
-    actions = _actions(template, finder, sheets)
-    assessment = template.score(answers)
-    for pid, result in assessment.principles.items():
-        for bad in result.invalid:
-            where = cells.get(bad.question_id, bad.question_id)
-            warnings.append(
-                f"{where}: answer {typed_value(bad.raw)!r} to {bad.question_id} "
-                "is not on the scale: not counted"
+            return template
+        if embedded is None:
+            raise ReadError(
+                "the embedded template is missing: score it with --template ID|PATH", where
             )
-        ref = finder.named(f"SCORE_{pid}")
-        cached = sheets.value(ref.sheet, ref.row, ref.col) if ref else None
-        if (
-            isinstance(cached, float)
-            and result.score is not None
-            and not result.has_error
-            and abs(cached - result.score) > 1e-6
-        ):
-            warnings.append(
-                f"{ref}: the workbook shows {cached:.2f} for {pid} but its answers score "
-                f"{result.score:.2f}: its formulas may have been edited; "
-                "the recomputed score is used"
+        if embedded.fingerprint != meta.template_sha256:
+            self.warn(
+                "the embedded template differs from the one the workbook was made with", where
+            )
+        return embedded
+
+    def _answers(
+        self, template: Template, finder: _Finder, sheets: _Sheets
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+        answers: dict[str, Any] = {}
+        comments: dict[str, str] = {}
+        cells: dict[str, str] = {}
+        for principle, q in template.questions:
+            ref = finder.named(f"Q_{q.id}")
+            comment_ref = finder.named(f"N_{q.id}")
+            if ref is None:
+                hit = finder.by_hidden_id(q.id)
+                if hit is None:
+                    self.warn(
+                        f"question {q.id} ({principle.name}) not found: counted as unanswered",
+                        Location(file=self.path, key=q.id),
+                    )
+                    answers[q.id] = None
+                    continue
+                sheet, row, qid_col = hit
+                col = finder.answer_column(sheet, qid_col)
+                ref = CellRef(sheet, row, col, row, col)
+                comment_ref = CellRef(sheet, row, col + 1, row, col + 1)
+                self.warn(
+                    f"question {q.id} found by its hidden id, not by its name",
+                    self.at(ref),
+                    Severity.NOTE,
+                )
+            answers[q.id] = self._answer(q.id, ref, sheets)
+            cells[q.id] = str(ref)
+            if comment_ref is None:
+                comment_ref = CellRef(ref.sheet, ref.row, ref.col + 1, ref.row, ref.col + 1)
+            comment = _text(sheets.value(comment_ref.sheet, comment_ref.row, comment_ref.col))
+            if comment.strip():
+                comments[q.id] = comment
+                self._check_length(comment, self.at(comment_ref))
+        return answers, comments, cells
+
+    def _answer(self, qid: str, ref: CellRef, sheets: _Sheets) -> Any:
+        """The value an answer cell shows. A formula's saved result counts, with a
+        warning; an error value is kept as a CellError (an invalid answer)."""
+        value = sheets.value(ref.sheet, ref.row, ref.col)
+        formula = sheets.formula(ref.sheet, ref.row, ref.col)
+        if formula is not None and not isinstance(value, CellError):
+            if value is None:
+                self.warn(
+                    f"the answer to {qid} is a formula (={formula[:60]}) with no saved result: "
+                    "counted as unanswered; ask the partner to choose an answer from the list",
+                    self.at(ref),
+                )
+            else:
+                self.warn(
+                    f"the answer to {qid} is a formula (={formula[:60]}), not a choice from "
+                    f"the list: its result {typed_value(value)!r} is used",
+                    self.at(ref),
+                )
+        if isinstance(value, str):
+            self._check_length(value, self.at(ref))
+        return value
+
+    def _check_length(self, text: str, where: Location) -> None:
+        if len(text) > MAX_CELL_TEXT:
+            self.warn(
+                f"the text is {len(text):,} characters long, more than a spreadsheet cell "
+                f"holds ({MAX_CELL_TEXT:,}): the summary workbook shows the first "
+                f"{MAX_CELL_TEXT:,}; the JSON export keeps it all",
+                where,
             )
 
-    return ReturnRecord(
-        path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        file_modified=dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc),
-        saved=saved,
-        meta=meta,
-        template=template,
-        respondent_name=named_text("RESPONDENT_NAME").strip(),
-        respondent_role=named_text("RESPONDENT_ROLE").strip(),
-        respondent_date=named_text("RESPONDENT_DATE").strip(),
-        answers=answers,
-        comments=comments,
-        cells=cells,
-        actions=actions,
-        assessment=assessment,
-        warnings=warnings,
-    )
+    def _check_scores(
+        self,
+        assessment: Assessment,
+        finder: _Finder,
+        sheets: _Sheets,
+        cells: dict[str, str],
+    ) -> None:
+        for pid, result in assessment.principles.items():
+            for bad in result.invalid:
+                ref = parse_ref(cells[bad.question_id]) if bad.question_id in cells else None
+                where = self.at(ref, None if ref else bad.question_id)
+                if isinstance(bad.raw, CellError):
+                    self.warn(
+                        f"the answer to {bad.question_id} shows the error {bad.raw} (a formula "
+                        "that fails, or an error typed): not counted; ask the partner to "
+                        "choose an answer from the list",
+                        where,
+                    )
+                else:
+                    self.warn(
+                        f"answer {typed_value(bad.raw)!r} to {bad.question_id} is not on the "
+                        "scale: not counted; ask the partner to choose an answer from the list",
+                        where,
+                    )
+            ref = finder.named(f"SCORE_{pid}")
+            cached = sheets.value(ref.sheet, ref.row, ref.col) if ref else None
+            if (
+                isinstance(cached, float)
+                and result.score is not None
+                and not result.has_error
+                and abs(cached - result.score) > 1e-6
+            ):
+                self.warn(
+                    f"the workbook shows {cached:.2f} for {pid} but its answers score "
+                    f"{result.score:.2f}: its formulas may have been edited; the recomputed "
+                    "score is used",
+                    self.at(ref),
+                )
 
 
 def _actions(template: Template, finder: _Finder, sheets: _Sheets) -> list[Action]:

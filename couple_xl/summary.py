@@ -27,7 +27,8 @@ from .layout import (
     MUTED,
     wrapped_lines,
 )
-from .returns import ReturnRecord, typed_value
+from .metadata import FORMAT, PROPERTY_PREFIX, SUMMARY
+from .returns import SUMMARY_TITLE, ReturnRecord, typed_value
 
 PARTNER = "partner"
 PARTNERSHIP = "partnership"
@@ -85,7 +86,10 @@ class _Book:
                 "remove_timezone": True,
             },
         )
-        self.wb.set_properties({"title": "COUPLE partnership summary", "author": "couple_xl"})
+        self.wb.set_properties({"title": SUMMARY_TITLE, "author": "couple_xl"})
+        # Readers of returns skip a summary left among them, with a note.
+        self.wb.set_custom_property(PROPERTY_PREFIX + "format", FORMAT)
+        self.wb.set_custom_property(PROPERTY_PREFIX + "kind", SUMMARY)
         self.wb.set_calc_mode("auto")
         base = {"font_name": FONT, "font_size": 11, "font_color": f"#{INK}"}
         specs: dict[str, dict] = {
@@ -623,32 +627,43 @@ def _trend(book: _Book, result: Consolidation, level: str) -> None:
         sheet.blank()
 
 
+LOG_COLUMNS = [
+    "File",
+    "Verdict",
+    "Severity",
+    "Sheet",
+    "Cell or key",
+    "Finding",
+    "Partnership",
+    "Round",
+    "Partner",
+    "Respondent",
+    "Return id",
+    "Template",
+    "Saved",
+    "SHA-256",
+]
+
+
 def _log(book: _Book, result: Consolidation, anonymise: bool) -> None:
-    widths = {0: 48, 1: 24, 2: 70, 3: 24, 4: 14, 5: 22, 6: 20, 7: 34, 8: 14, 9: 17, 10: 66}
+    widths = {0: 44, 1: 22, 2: 9, 3: 16, 4: 12, 5: 70, 6: 24, 7: 14, 8: 22, 9: 20, 10: 34}
+    widths.update({11: 14, 12: 17, 13: 66})
     sheet = book.sheet("Returns log", widths, freeze=(4, 1))
-    sheet.title("Returns log", "Every file read, with its verdict and the reasons.")
-    sheet.header(
-        [
-            "File",
-            "Verdict",
-            "Reasons and notes",
-            "Partnership",
-            "Round",
-            "Partner",
-            "Respondent",
-            "Return id",
-            "Template",
-            "Saved",
-            "SHA-256",
-        ]
+    sheet.title(
+        "Returns log",
+        "Every file read, with its verdict: one row for each thing found in it.",
     )
+    sheet.header(LOG_COLUMNS)
+    for finding in result.findings:
+        sheet.append(
+            ["(the run)", "", finding.severity.value, "", "", Styled(finding.message, "wrap")]
+        )
     for f in result.files:
         rec = f.record
-        reasons = "; ".join([*f.reasons, *([f.note] if f.note else [])])
         counted = " (counted)" if f.counted else ""
-        row: list[Any] = [str(f.path), f.verdict + counted, Styled(reasons, "wrap")]
+        about: list[Any] = []
         if rec is not None:
-            row += [
+            about = [
                 rec.meta.partnership_name,
                 rec.meta.round,
                 rec.meta.partner,
@@ -658,7 +673,19 @@ def _log(book: _Book, result: Consolidation, anonymise: bool) -> None:
                 Styled(rec.when.replace(tzinfo=None), "datetime"),
                 rec.sha256,
             ]
-        sheet.append(row)
+        for finding in f.findings or [None]:
+            row: list[Any] = [str(f.path), f.verdict.value + counted]
+            if finding is None:
+                row += ["", "", "", ""]
+            else:
+                where = finding.location
+                row += [
+                    finding.severity.value,
+                    where.sheet or "",
+                    where.cell or where.key or "",
+                    Styled(finding.message, "wrap"),
+                ]
+            sheet.append(row + about)
 
 
 def _data(book: _Book, result: Consolidation, anonymise: bool) -> None:

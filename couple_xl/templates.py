@@ -317,13 +317,20 @@ def template_from_data(data: Any, source: str | Path) -> Template:
 
 def load_template_file(path: str | Path) -> Template:
     """Load and validate a template from a TOML (or JSON) file."""
+    from .boundary import LIMITS, guarded, read_file
+
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise TemplateError(
-            [CoupleError(f"cannot read the template: {err.strerror}", Location(file=path))]
-        ) from None
+        raw = read_file(path, LIMITS.text_bytes, "the template")
+        with guarded(Location(file=path), "the template", "check it with a text editor"):
+            return _parse_template(raw, path)
+    except TemplateError:
+        raise
+    except CoupleError as err:
+        raise TemplateError([err]) from None
+
+
+def _parse_template(raw: bytes, path: Path) -> Template:
     try:
         text = raw.decode("utf-8-sig")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)

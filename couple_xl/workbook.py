@@ -114,6 +114,12 @@ def named(wb: Workbook, name: str):
     return wb[sheet][ref.replace("$", "")]
 
 
+def _text(cell, value: str) -> None:
+    """Put text in a cell as text: openpyxl would take text starting with "=" for a formula."""
+    cell.value = value
+    cell.data_type = "s"
+
+
 def _ref(sheet: str, cell: str) -> str:
     return f"'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}"
 
@@ -263,11 +269,11 @@ def _write_principle(
     text_width = sum(WIDTHS.values()) - 2
 
     ws.merge_cells("A1:D1")
-    ws["A1"] = principle.name
+    _text(ws["A1"], principle.name)
     ws["A1"].font = _font(18, bold=True, color=ACCENT)
     ws.row_dimensions[1].height = 30
     ws.merge_cells("A2:D2")
-    ws["A2"] = principle.description
+    _text(ws["A2"], principle.description)
     ws["A2"].font = _font(11, color=MUTED)
     ws["A2"].alignment = WRAP_TOP
     ws.row_dimensions[2].height = _height((principle.description, text_width))
@@ -308,7 +314,7 @@ def _write_principle(
         ws[f"A{row}"].alignment = Alignment(horizontal="center", vertical="top")
         ws[f"A{row}"].font = _font(color=MUTED)
         statement = ws[f"{STATEMENT_COLUMN}{row}"]
-        statement.value = question.text
+        _text(statement, question.text)
         statement.font = _font()
         statement.alignment = WRAP_TOP
         statement.border = BOX
@@ -432,7 +438,7 @@ def _write_summary(
     ws["B1"].font = _font(18, bold=True, color=ACCENT)
     ws.row_dimensions[1].height = 30
     ws.merge_cells("B2:H2")
-    ws["B2"] = f"{meta.partner} · {meta.partnership_name} · {meta.round}"
+    _text(ws["B2"], f"{meta.partner} · {meta.partnership_name} · {meta.round}")
     ws["B2"].font = _font(11, color=MUTED)
     ws.merge_cells("B3:H3")
     points = template.engine_scale.points
@@ -445,7 +451,7 @@ def _write_summary(
         f"{scoring.CONCERN}. A score is provisional when fewer than "
         f"{th.min_coverage:.0%} of its statements have a rated answer."
     )
-    ws["B3"] = note
+    _text(ws["B3"], note)
     ws["B3"].font = _font(10, color=MUTED)
     ws["B3"].alignment = WRAP_TOP
     ws.row_dimensions[3].height = _height((note, 120), size=10)
@@ -483,7 +489,7 @@ def _write_summary(
         values = _ref(pc.sheet, f"${VALUE_COLUMN}${pc.first_row}:${VALUE_COLUMN}${pc.last_row}")
         weights = _ref(pc.sheet, f"${WEIGHT_COLUMN}${pc.first_row}:${WEIGHT_COLUMN}${pc.last_row}")
         qids = _ref(pc.sheet, f"${QID_COLUMN}${pc.first_row}:${QID_COLUMN}${pc.last_row}")
-        ws[c["name"]] = principle.name
+        _text(ws[c["name"]], principle.name)
         answers = _ref(pc.sheet, f"${ANSWER_COLUMN}${pc.first_row}:${ANSWER_COLUMN}${pc.last_row}")
         ws[c["score"]] = fn.wrap(
             "COUPLE_SCORE",
@@ -576,7 +582,7 @@ def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: Workbook
     body_width = 96
 
     ws.merge_cells("B1:C1")
-    ws["B1"] = template.title
+    _text(ws["B1"], template.title)
     ws["B1"].font = _font(18, bold=True, color=ACCENT)
     ws.row_dimensions[1].height = 30
 
@@ -630,7 +636,7 @@ def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: Workbook
                 )
                 paragraph = f"{lead}: {rest}"
             else:
-                ws[f"B{row}"] = paragraph
+                _text(ws[f"B{row}"], paragraph)
             ws[f"B{row}"].font = _font()
             ws[f"B{row}"].alignment = WRAP_TOP
             ws.row_dimensions[row].height = _height((paragraph, body_width))

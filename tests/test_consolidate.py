@@ -203,7 +203,7 @@ def test_round_trip_through_libreoffice(tmp_path, round1, template, uno):
     assert b.assessment.principles["execution"].invalid[0].question_id == "execution_sustain"
     log = {f.path.name: f for f in result.files}
     assert log["second.xlsx"].verdict == WARNINGS
-    assert any("execution_sustain is not on the scale" in r for r in log["second.xlsx"].reasons)
+    assert any("execution_sustain is not on the scale" in m for m in log["second.xlsx"].messages())
     for record in (a, b):
         engine = template.score(record.answers)
         for pid in engine.principles:
@@ -226,7 +226,7 @@ def test_answers_found_by_hidden_id_when_names_are_lost(tmp_path, round1, templa
     assert record.answers["commitment_choice"] == 5
     assert record.answers["leadership_roles"] == "Agree"
     assert record.comments == {"leadership_roles": "see minutes"}
-    assert any("found by its hidden id" in w for w in record.warnings)
+    assert any("found by its hidden id" in w.message for w in record.warnings)
 
 
 # --- the awkward cases ----------------------------------------------------------------
@@ -252,7 +252,10 @@ def test_missing_partner_partial_and_empty_returns(tmp_path, round1, template):
     assert r.expected == 3
     log = {f.path.name: f for f in result.files}
     assert log["c-empty.xlsx"].counted is False
-    assert "empty return" in log["c-empty.xlsx"].note
+    assert log["c-empty.xlsx"].messages() == [
+        "as sent: nothing has been typed in it, so it is not counted (was the blank "
+        "workbook sent back by mistake?)"
+    ]
     bob = r.partners[b.partner]
     assert bob.principles["commitment"].score == 4.0
     assert bob.principles["commitment"].provisional is False  # 4 of 4
@@ -279,13 +282,13 @@ def test_duplicates_resends_and_colleagues(tmp_path, round1, template):
     result = consolidate([returns])
     log = {f.path.name: f for f in result.files}
     assert [log["a.xlsx"].counted, log["a copy.xlsx"].counted] == [True, False]
-    assert log["a copy.xlsx"].note.startswith("duplicate of a.xlsx")
+    assert log["a copy.xlsx"].messages()[0].startswith("duplicate of a.xlsx")
     assert log["b-first.xlsx"].counted is False
-    assert "superseded by b-fixed.xlsx" in log["b-first.xlsx"].note
+    assert "superseded by b-fixed.xlsx" in log["b-first.xlsx"].messages()[0]
     assert log["b-fixed.xlsx"].counted is True
     for name in ("c-cara.xlsx", "c-dev.xlsx"):
         assert log[name].counted is True
-        assert "possible duplicate, check" in log[name].note
+        assert "possible duplicate, check" in log[name].messages()[-1]
     assert all(f.verdict in (ACCEPTED, WARNINGS) for f in log.values())
     (r,) = result.partnerships[0].rounds
     assert r.partners[b.partner].principles["leadership"].score == 3.0
@@ -348,20 +351,19 @@ def test_rejections_are_located(tmp_path, round1, template):
     result = consolidate([returns])
     log = {f.path.name: f for f in result.files}
     assert log["not-ours.xlsx"].verdict == REJECTED
-    assert log["not-ours.xlsx"].reasons == [
-        f"{returns / 'not-ours.xlsx'}: not a couple_xl return: it has no couple_xl metadata "
-        "(neither the document properties nor the hidden _couple sheet)"
-    ]
-    assert "damaged or not really an .xlsx" in log["broken.xlsx"].reasons[0]
+    (finding,) = log["not-ours.xlsx"].findings
+    assert finding.location.file == returns / "not-ours.xlsx"
+    assert finding.message.startswith("not a couple_xl return: it has no couple_xl metadata")
+    assert "damaged or cut short" in log["broken.xlsx"].messages()[0]
     assert (
         "old-style Excel file (.xls): open it and save it as an Excel workbook"
-        in (log["old.xls"].reasons[0])
+        in (log["old.xls"].messages()[0])
     )
-    assert "OpenDocument spreadsheet" in log["from-numbers.ods"].reasons[0]
+    assert "OpenDocument spreadsheet" in log["from-numbers.ods"].messages()[0]
     assert log["~$a.xlsx"].verdict == SKIPPED
     assert log["notes.txt"].verdict == SKIPPED
     assert log["edited.xlsx"].verdict == REJECTED
-    assert "disagree on return_id" in log["edited.xlsx"].reasons[0]
+    assert "disagree on return_id" in log["edited.xlsx"].messages()[0]
     assert where.startswith("B")
 
 
@@ -386,7 +388,7 @@ def test_incompatible_template_is_rejected(tmp_path, template):
     assert [f.record.meta.partner for f in rejected] == ["C"]
     assert (
         "principles commitment, outcomes instead of commitment, outcomes, understanding"
-        in (rejected[0].reasons[-1])
+        in (rejected[0].messages()[-1])
     )
 
 
@@ -399,7 +401,9 @@ def test_edited_cached_score_is_flagged(tmp_path, round1, template):
     wb.save(path)
     record = read_return(path)
     assert record.assessment.principles["commitment"].score == 2.0
-    assert any("shows 4.90 for commitment but its answers score 2.00" in w for w in record.warnings)
+    assert any(
+        "shows 4.90 for commitment but its answers score 2.00" in w.message for w in record.warnings
+    )
 
 
 def test_partnership_filter_and_anonymise(tmp_path, template):
@@ -427,7 +431,7 @@ def test_partnership_filter_and_anonymise(tmp_path, template):
     assert [p.partnership_id for p in outcome.result.partnerships] == ["one"]
     log = {f.path.name: f for f in outcome.result.files}
     assert log["b.xlsx"].verdict == SKIPPED
-    assert log["b.xlsx"].reasons == ["partnership two, not one"]
+    assert log["b.xlsx"].messages() == ["partnership two, not one"]
     assert "Secret Name" not in (tmp_path / "s.json").read_text(encoding="utf-8")
     with zipfile.ZipFile(out) as z:
         assert not any(b"Secret Name" in z.read(n) for n in z.namelist())
@@ -473,7 +477,7 @@ def test_cli_exit_codes_and_strict(tmp_path, round1, template):
     out2 = tmp_path / "s2.xlsx"
     bad = runner.invoke(main, ["consolidate", str(returns), "-o", str(out2), "--quiet"])
     assert bad.exit_code == 1
-    assert f"rejected: {returns / 'bad.xlsx'}\n" in bad.output
+    assert f"rejected: {returns / 'bad.xlsx'}: the file is not an Excel workbook" in bad.output
     assert out2.exists()
     out3 = tmp_path / "s3.xlsx"
     strict = runner.invoke(main, ["consolidate", str(returns), "-o", str(out3), "--strict"])
@@ -517,12 +521,16 @@ def test_check_command(tmp_path, round1, template):
     assert one.exit_code == 0
     assert one.output == (
         f"accepted with warnings: {good}\n"
-        "    Commitment!C5: answer 'x' to commitment_choice is not on the scale: not counted\n"
+        "    warning: sheet 'Commitment', cell C5: answer 'x' to commitment_choice is not on "
+        "the scale: not counted; ask the partner to choose an answer from the list\n"
     )
     both = runner.invoke(main, ["check", str(good), str(bad)])
     assert both.exit_code == 1
-    assert f"rejected: {bad}\n    {bad}: the file is damaged or not really an .xlsx workbook\n" in (
-        both.output
+    # One line for the bad file: the file, what is wrong and what to do; its path once.
+    (line,) = [x for x in both.output.splitlines() if str(bad) in x]
+    assert line == (
+        f"rejected: {bad}: the file is not an Excel workbook (.xlsx): ask the partner to open "
+        "it, save it as an Excel workbook (.xlsx) and send it again"
     )
 
 

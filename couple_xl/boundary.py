@@ -1,0 +1,473 @@
+"""The read boundary: everything couple_xl reads from outside is parsed through here.
+
+Returns, manifests, partners files and templates come from other people's machines
+and email. Reading them follows one rule, after pyxform's ``xlsx_to_dict``: the whole
+read runs inside ``guarded``, which turns every failure of the file system, zip, XML
+and spreadsheet layers into a ``ReadError`` that says where and what to do. What a
+``try`` cannot catch (a parser asking for hundreds of gigabytes, a decompression bomb)
+is prevented before it starts:
+
+- a file is read only up to ``Limits.file_bytes``;
+- a workbook's zip may hold at most ``Limits.entries`` parts, none named twice;
+- every XML part is decompressed as a stream, capped per part and in total, and its
+  compression ratio bounded (the sizes a zip declares can lie); pictures and other
+  binary parts (``xl/media``: pasted screenshots of evidence) are never decompressed;
+- no XML part may carry a document type declaration (entity expansion, external
+  entities): workbooks never need one;
+- before a sheet's cells are loaded, its size is measured from its XML (largest cell
+  reference holding a value) and an absurd grid is refused;
+- python-calamine then reads a copy of the package rebuilt from the checked parts
+  only, so it never sees a byte that was not checked.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CoupleError, Location, ReadError
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What couple_xl will read. Documented in the README ("Limits")."""
+
+    file_bytes: int = 100 * MiB  # a return with pasted screenshots is about 25 MB
+    entries: int = 10_000  # parts in one workbook; a real one has tens to hundreds
+    part_bytes: int = 64 * MiB  # one XML part, decompressed
+    total_bytes: int = 256 * MiB  # all XML parts of one workbook, decompressed
+    ratio: int = 200  # decompressed / compressed, for parts over 1 MiB
+    grid_cells: int = 1_000_000  # rows x columns of one sheet, counted from A1
+    text_bytes: int = 16 * MiB  # a manifest, template or partners CSV
+
+
+LIMITS = Limits()
+
+# What a partner or coordinator can do about an unreadable workbook.
+RESAVE = "ask the partner to open it, save it as an Excel workbook (.xlsx) and send it again"
+
+
+def describe(err: BaseException) -> str:
+    """A short description of an unexpected exception: its type and first line."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return f"{type(err).__name__}: {text}"[:300] if text else type(err).__name__
+
+
+@functools.cache
+def parser_errors() -> tuple[type[BaseException], ...]:
+    """What the file-system, zip, XML, JSON, TOML and spreadsheet layers raise on bad input."""
+    import json
+    import xml.etree.ElementTree as ET
+    import xml.parsers.expat
+
+    from defusedxml import DefusedXmlException
+    from python_calamine import CalamineError
+
+    from .templates import tomllib
+
+    return (
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        UnicodeError,
+        ET.ParseError,
+        xml.parsers.expat.ExpatError,
+        DefusedXmlException,
+        json.JSONDecodeError,
+        tomllib.TOMLDecodeError,
+        CalamineError,
+    )
+
+
+def _is_parser_failure(err: BaseException) -> bool:
+    # A Rust panic inside python-calamine arrives as pyo3's PanicException, a
+    # BaseException that cannot be imported by name.
+    return isinstance(err, parser_errors()) or type(err).__name__ == "PanicException"
+
+
+@contextmanager
+def guarded(location: Location, what: str, instruction: str = RESAVE) -> Iterator[None]:
+    """Run a read; a failure of any parsing layer becomes a located ReadError.
+
+    Our own errors pass through as they are, and so does anything else: a bug in
+    couple_xl is reported as one (see consolidate), never blamed on the file.
+    """
+    try:
+        yield
+    except CoupleError:
+        raise
+    except MemoryError as err:
+        raise ReadError(f"{what} is too large to read: {instruction}", location) from err
+    except RecursionError as err:
+        raise ReadError(f"{what} is nested too deeply to read: {instruction}", location) from err
+    except OSError as err:
+        reason = err.strerror or describe(err)
+        raise ReadError(f"cannot read {what}: {reason}", location) from err
+    except BaseException as err:
+        if not _is_parser_failure(err):
+            raise
+        raise ReadError(f"cannot read {what} ({describe(err)}): {instruction}", location) from err
+
+
+def read_file(path: Path, limit: int, what: str = "the file") -> bytes:
+    """A file's bytes, refusing one over ``limit`` before reading it all."""
+    where = Location(file=path)
+    with guarded(where, what):
+        if path.is_dir():
+            raise ReadError(f"{what} is a folder, not a file", where)
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ReadError(
+            f"{what} is larger than couple_xl reads ({limit // MiB} MB): "
+            "check it is the right file",
+            where,
+        )
+    return data
+
+
+# --- what kind of file is it? ---------------------------------------------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Directory entry names in an OLE compound file, as UTF-16LE.
+_ENCRYPTED_OLE = "EncryptionInfo".encode("utf-16-le")
+_WORD_OLE = "WordDocument".encode("utf-16-le")
+
+
+def sniff(data: bytes) -> str | None:
+    """Why these bytes are not an Office Open XML package, or None when they may be."""
+    if not data:
+        return "the file is empty (0 bytes): ask the partner to send it again"
+    if data.startswith(_OLE_MAGIC) or data.startswith(_OLE_MAGIC[:4]):
+        if _ENCRYPTED_OLE in data:
+            return (
+                "the workbook is password-protected: ask the partner to remove the password "
+                "(File > Info > Protect Workbook > Encrypt with Password, then clear it) and "
+                "send it again"
+            )
+        if _WORD_OLE in data:
+            return "this is a Word document (.doc), not a workbook: ask for the right file"
+        return (
+            "this is an old-style Excel file (.xls): open it and save it as an Excel "
+            "workbook (.xlsx), then try again"
+        )
+    head = data[:1024].lstrip()
+    if head.startswith(b"%PDF"):
+        return "this is a PDF, not a workbook: ask the partner for the Excel file (.xlsx)"
+    if head[:5].lower() in (b"<html", b"<!doc") or head.startswith(b"<?xml"):
+        return (
+            "this is a web page or XML file saved with a workbook's name, not a workbook: " + RESAVE
+        )
+    if not data.startswith(b"PK"):
+        return f"the file is not an Excel workbook (.xlsx): {RESAVE}"
+    return None
+
+
+def _not_a_workbook(names: set[str]) -> str:
+    """What a zip that has no workbook part is, as far as its parts tell."""
+    if "word/document.xml" in names:
+        return "this is a Word document (.docx), not a workbook: ask for the right file"
+    if "ppt/presentation.xml" in names:
+        return "this is a PowerPoint file, not a workbook: ask for the right file"
+    if "Index/Document.iwa" in names or any(n.startswith("Index/") for n in names):
+        return (
+            "this is an Apple Numbers file: in Numbers choose File > Export To > Excel, "
+            "and send the exported file"
+        )
+    if "content.xml" in names and "mimetype" in names:
+        return (
+            "this is an OpenDocument file (LibreOffice's own format): open it and save it "
+            "as an Excel workbook (.xlsx), then try again"
+        )
+    return f"the file is a zip archive but not an Excel workbook: {RESAVE}"
+
+
+# --- the package ---------------------------------------------------------------------
+
+# Parts that are decompressed and checked: the XML ones. Everything else (pictures,
+# printer settings, macros, embedded files) is never decompressed nor passed on.
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_DOCTYPE = (b"<!DOCTYPE", b"<!ENTITY")
+_CHUNK = MiB
+
+
+def _is_xml_part(name: str) -> bool:
+    return name.lower().endswith(_XML_SUFFIXES) and not name.startswith("xl/media/")
+
+
+@dataclass
+class Package:
+    """A workbook's checked XML parts, decompressed, by part name."""
+
+    location: Location
+    parts: dict[str, bytes]
+    limits: Limits = LIMITS
+    _scans: dict[str, SheetScan] = field(default_factory=dict)
+    _sheet_parts: dict[str, str] | None = None
+
+    def xml(self, name: str) -> Any:
+        """A part parsed with defusedxml, or None when the workbook has no such part."""
+        from defusedxml.ElementTree import fromstring
+
+        data = self.parts.get(name)
+        if data is None:
+            return None
+        with guarded(Location(file=self.location.file, key=name), "a part of the workbook"):
+            return fromstring(data)
+
+    def rebuilt(self) -> bytes:
+        """A stored zip of the checked parts only: what python-calamine is given."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+            for name, data in self.parts.items():
+                z.writestr(name, data)
+        return out.getvalue()
+
+    def sheet_parts(self) -> dict[str, str]:
+        """Sheet name -> worksheet part name, from the workbook and its relationships."""
+        if self._sheet_parts is None:
+            self._sheet_parts = _sheet_parts(self)
+        return self._sheet_parts
+
+    def scan(self, sheet: str) -> SheetScan:
+        """The measured size, error cells and formula cells of one sheet."""
+        if sheet not in self._scans:
+            part = self.sheet_parts().get(sheet)
+            data = self.parts.get(part, b"") if part else b""
+            self._scans[sheet] = scan_sheet(data)
+        return self._scans[sheet]
+
+    def check_grid(self, sheet: str) -> None:
+        """Refuse a sheet whose cells span an absurd grid, before anything loads it."""
+        s = self.scan(sheet)
+        if s.rows * s.cols > self.limits.grid_cells:
+            raise ReadError(
+                f"cells are used as far as {cell_name(s.rows - 1, s.cols - 1)}, a grid of "
+                f"{s.rows * s.cols:,} cells (couple_xl reads at most "
+                f"{self.limits.grid_cells:,} per sheet): ask the partner to delete the "
+                "rows and columns beyond their answers (Ctrl+End shows the last used cell) "
+                "and send it again",
+                Location(file=self.location.file, sheet=sheet),
+            )
+
+
+def open_package(data: bytes, location: Location, limits: Limits = LIMITS) -> Package:
+    """Check a workbook's zip and decompress its XML parts, within ``limits``."""
+    problem = sniff(data)
+    if problem:
+        raise ReadError(problem, location)
+    with guarded(location, "the workbook"):
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except Exception:  # only zipfile runs here: the zip's directory is damaged
+            raise ReadError(
+                f"the file is damaged or cut short (not a complete .xlsx workbook): {RESAVE}",
+                location,
+            ) from None
+        with archive:
+            infos = archive.infolist()
+            if len(infos) > limits.entries:
+                raise ReadError(
+                    f"the workbook's zip holds {len(infos):,} parts (couple_xl reads at most "
+                    f"{limits.entries:,}): it is not a workbook couple_xl can read safely: "
+                    + RESAVE,
+                    location,
+                )
+            names = [i.filename for i in infos]
+            if len(set(names)) != len(names):
+                twice = next(n for n in names if names.count(n) > 1)
+                raise ReadError(
+                    f"the workbook's zip holds two parts named {twice!r}: it is damaged or "
+                    f"was tampered with: {RESAVE}",
+                    location,
+                )
+            if "xl/workbook.xml" not in names:
+                raise ReadError(_not_a_workbook(set(names)), location)
+            parts: dict[str, bytes] = {}
+            budget = limits.total_bytes
+            for info in infos:
+                if info.is_dir() or not _is_xml_part(info.filename):
+                    continue
+                part = _decompress(archive, info, location, limits, budget)
+                budget -= len(part)
+                parts[info.filename] = part
+    return Package(location, parts, limits)
+
+
+def _decompress(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: Location, limits: Limits, budget: int
+) -> bytes:
+    """One part, streamed under the caps, then checked for a document type declaration."""
+    cap = min(limits.part_bytes, budget)
+    chunks: list[bytes] = []
+    size = 0
+    bomb = ReadError(
+        f"the part {info.filename} expands beyond what a workbook needs "
+        "(a compression bomb, or a damaged file): " + RESAVE,
+        where,
+    )
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > cap or (size > MiB and size > limits.ratio * _consumed(stream, info)):
+                    raise bomb
+                chunks.append(chunk)
+    except CoupleError:
+        raise
+    except Exception as err:  # only zipfile and zlib run here: the part is damaged
+        raise ReadError(
+            f"the part {info.filename} is damaged ({describe(err)}): {RESAVE}", where
+        ) from None
+    data = b"".join(chunks)
+    head = data
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = data.decode("utf-16", errors="replace").encode("utf-8")
+    if any(marker in head for marker in _DOCTYPE):
+        raise ReadError(
+            f"the part {info.filename} carries an XML document type declaration, which "
+            "workbooks never need and which is used to attack programs that read them: "
+            "couple_xl refuses it. " + RESAVE[0].upper() + RESAVE[1:],
+            where,
+        )
+    return data
+
+
+def _consumed(stream: Any, info: zipfile.ZipInfo) -> int:
+    """Compressed bytes read so far, so that a bomb is caught after its first megabyte
+    rather than at the cap. CPython's ZipExtFile keeps what is left to read; elsewhere
+    the whole compressed size is the (looser) bound."""
+    left = getattr(stream, "_compress_left", None)
+    consumed = info.compress_size - left if isinstance(left, int) else info.compress_size
+    return max(consumed, 1)
+
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _sheet_parts(package: Package) -> dict[str, str]:
+    workbook = package.xml("xl/workbook.xml")
+    rels = package.xml("xl/_rels/workbook.xml.rels")
+    targets: dict[str, str] = {}
+    if rels is not None:
+        for rel in rels.iter(f"{_NS_PKG_REL}Relationship"):
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                part = target.lstrip("/")
+            else:
+                part = posixpath.normpath(posixpath.join("xl", target))
+            targets[rel.get("Id", "")] = part
+    found: dict[str, str] = {}
+    if workbook is not None:
+        for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
+            part = targets.get(sheet.get(f"{_NS_REL}id", ""))
+            if part:
+                found[sheet.get("name", "")] = part
+    return found
+
+
+# --- measuring a sheet from its XML ----------------------------------------------------
+
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
+# A row's start tag, or a cell element with its body when it has one.
+_TOKEN = re.compile(
+    rb"<" + _P + rb"row\b(?P<row>[^>]*)>"
+    rb"|<(?P<p>" + _P + rb")c\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)c>)",
+    re.S,
+)
+_R_ATTR = re.compile(rb"\br=[\"']\$?([A-Za-z]{0,3})\$?(\d{1,7})[\"']")
+_TYPE_ATTR = re.compile(rb"\bt=[\"'](\w+)[\"']")
+_VALUE = re.compile(rb"<" + _P + rb"v\b[^>]*>(.*?)</" + _P + rb"v>", re.S)
+_FORMULA = re.compile(rb"<" + _P + rb"f\b[^>]*?(?:/>|>(.*?)</" + _P + rb"f>)", re.S)
+_HAS_CONTENT = re.compile(rb"<" + _P + rb"(?:v|is)\b")
+# Error and formula cells kept per sheet; a real return has a few hundred formulas.
+MAX_NOTED_CELLS = 20_000
+
+
+@dataclass
+class SheetScan:
+    """What a sheet's XML says before any library loads it (0-based positions)."""
+
+    rows: int = 0  # rows of the grid from A1 to the last cell holding a value
+    cols: int = 0
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def cell_name(row: int, col: int) -> str:
+    """'A1'-style name of a 0-based cell position."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _unescape(raw: bytes) -> str:
+    from xml.sax.saxutils import unescape
+
+    text = raw.decode("utf-8", errors="replace")
+    return unescape(text, {"&quot;": '"', "&apos;": "'"})
+
+
+def scan_sheet(data: bytes) -> SheetScan:
+    """Measure a worksheet part and find its error and formula cells, in one pass.
+
+    Rows and cells without a reference are placed as spreadsheet apps place them:
+    after the previous row, or the previous cell of their row.
+    """
+    scan = SheetScan()
+    row, next_col = -1, 0
+    for m in _TOKEN.finditer(data):
+        row_attrs = m.group("row")
+        if row_attrs is not None:
+            ref = _R_ATTR.search(row_attrs)
+            row = int(ref.group(2)) - 1 if ref and not ref.group(1) else row + 1
+            next_col = 0
+            continue
+        attrs, body = m.group("attrs"), m.group("body")
+        ref = _R_ATTR.search(attrs)
+        if ref and ref.group(1):
+            r, col = int(ref.group(2)) - 1, _column(ref.group(1))
+        else:
+            r, col = max(row, 0), next_col
+        next_col = col + 1
+        if not body:
+            continue
+        formula = _FORMULA.search(body)
+        if formula is None and not _HAS_CONTENT.search(body):
+            continue
+        scan.rows = max(scan.rows, r + 1)
+        scan.cols = max(scan.cols, col + 1)
+        if len(scan.errors) + len(scan.formulas) >= MAX_NOTED_CELLS:
+            continue
+        kind = _TYPE_ATTR.search(attrs)
+        if kind and kind.group(1) == b"e":
+            value = _VALUE.search(body)
+            scan.errors[(r, col)] = _unescape(value.group(1)) if value else "#VALUE!"
+        if formula is not None:
+            scan.formulas[(r, col)] = _unescape(formula.group(1) or b"")
+    return scan

@@ -1,0 +1,338 @@
+"""Hostile and broken inputs: every file gets a verdict, no run is lost, nothing leaks.
+
+The corpus (tests/hostile_corpus.py) is built once per session. One consolidation
+reads it together with good returns; each case then checks its own verdict.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import hostile_corpus
+from hostile_corpus import GOOD, INJECTIONS, SECRET, Corpus
+
+from couple_xl import consolidate as consolidate_module
+from couple_xl.cli import main
+from couple_xl.consolidate import INTERNAL_ERROR, consolidate, read_one
+from couple_xl.errors import Severity
+from couple_xl.returns import CellError, read_return
+
+PID = "riverside-food-partnership"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Corpus:
+    folder = tmp_path_factory.mktemp("hostile")
+    corpus = Corpus(folder)
+    corpus.cases = corpus.build()
+    return corpus
+
+
+@pytest.fixture(scope="module")
+def cli_run(corpus):
+    out = corpus.folder / "summary.xlsx"
+    args = [
+        "consolidate",
+        str(corpus.returns),
+        "-o",
+        str(out),
+        "--partnership",
+        PID,
+        "--csv",
+        str(corpus.folder / "csv"),
+        "--json",
+        str(corpus.folder / "s.json"),
+    ]
+    result = CliRunner().invoke(main, args)
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def logs(corpus):
+    result = consolidate([corpus.returns], partnership=PID)
+    return {f.path.relative_to(corpus.returns).parts[0]: f for f in result.files}, result
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in hostile_corpus.CASES if c.verdict], ids=lambda c: c.name
+)
+def test_each_case_gets_its_verdict(corpus, logs, case):
+    by_name, _ = logs
+    log = by_name[case.name]
+    assert log.verdict == case.verdict, [str(f) for f in log.findings]
+    if case.says:
+        assert any(case.says in f.message for f in log.findings), [str(f) for f in log.findings]
+    if case.verdict == "rejected":
+        (error,) = [f for f in log.findings if f.severity == Severity.ERROR]
+        assert error.location.file == corpus.returns / case.name
+        assert INTERNAL_ERROR.split("(")[0] not in error.message
+
+
+def test_good_returns_land_with_every_answer_intact(corpus, logs):
+    by_name, result = logs
+    for name, typed in corpus.typed.items():
+        log = by_name[name]
+        assert log.counted, [str(f) for f in log.findings]
+        assert log.record.answers == typed
+        assert not any("possible duplicate" in m for m in log.messages())
+    (partnership,) = result.partnerships
+    (round_,) = partnership.rounds
+    assert set(GOOD) <= set(round_.partners)
+
+
+def test_the_cli_gives_one_line_per_bad_file_and_exit_1(corpus, cli_run):
+    result, out = cli_run
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert out.exists()
+    for case in hostile_corpus.CASES:
+        if case.verdict != "rejected":
+            continue
+        path = str(corpus.returns / case.name)
+        lines = [x for x in result.output.splitlines() if x.startswith(f"rejected: {path}")]
+        assert len(lines) == 1, (case.name, lines)
+        assert case.says in lines[0]
+
+
+def test_nothing_from_the_file_system_or_any_formula_reaches_the_outputs(corpus, cli_run):
+    _, out = cli_run
+    outputs = [out, corpus.folder / "s.json", *sorted((corpus.folder / "csv").iterdir())]
+    with zipfile.ZipFile(out) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    for data in [*parts.values(), *(p.read_bytes() for p in outputs[1:])]:
+        assert SECRET.encode() not in data
+    # In the summary every piece of injected text is a string cell, never a formula.
+    sheets = b"".join(v for k, v in parts.items() if k.startswith("xl/worksheets/"))
+    assert b"HYPERLINK" not in sheets
+    assert b"cmd|" not in sheets
+    strings = parts["xl/sharedStrings.xml"].decode("utf-8")
+    for text in INJECTIONS:
+        escaped = text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        assert escaped in strings or text in strings, text
+    # In the CSV exports they are escaped with a leading apostrophe.
+    with open(corpus.folder / "csv" / "answers.csv", encoding="utf-8-sig", newline="") as f:
+        comments = {row["comment"] for row in csv.DictReader(f)}
+    for text in INJECTIONS:
+        assert "'" + text in comments
+    # The JSON keeps them exactly as typed.
+    data = json.loads((corpus.folder / "s.json").read_text(encoding="utf-8"))
+    typed = json.dumps(data, ensure_ascii=False)
+    assert all(json.dumps(t, ensure_ascii=False)[1:-1] in typed for t in INJECTIONS)
+
+
+def test_injected_formulas_are_read_as_their_results_never_run(corpus):
+    record = read_return(corpus.returns / "injection-formulas.xlsx")
+    comments = set(record.comments.values())
+    assert {"x", "2"} <= comments  # the saved results, as the partner saw them
+
+
+def test_error_values_and_formulas_in_answer_cells(corpus):
+    record = read_return(corpus.returns / "formula-answers.xlsx")
+    ids = [q.id for q in corpus.template.principle("commitment").questions]
+    assert record.answers[ids[0]] == 5  # =5, its saved result
+    assert record.answers[ids[1]] == 2  # =A1, its saved result
+    assert record.answers[ids[2]] == CellError("#DIV/0!")
+    assert isinstance(record.answers[ids[3]], CellError)
+    invalid = {bad.question_id for bad in record.assessment.principles["commitment"].invalid}
+    assert invalid == {ids[2], ids[3]}
+    by_cell = {(w.location.sheet, w.location.cell): w.message for w in record.warnings}
+    assert "formula (=5)" in by_cell[("Commitment", "C5")]
+    assert "formula (=A1)" in by_cell[("Commitment", "C6")]
+    assert "shows the error #DIV/0!" in by_cell[("Commitment", "C7")]
+    assert "shows the error #VALUE!" in by_cell[("Commitment", "C8")]
+    # Scored by hand: 5 and 2 from the formulas, 4 typed for the fifth question on.
+    rest = [4] * (len(ids) - 4)
+    assert record.assessment.principles["commitment"].score == sum([5, 2, *rest]) / (2 + len(rest))
+
+
+def test_odd_names_reach_the_summary_whole(corpus, logs, cli_run):
+    by_name, _ = logs
+    name = by_name["odd-names.xlsx"].record.respondent_name
+    assert name.startswith("../../etc/passwd")
+    assert "\x07" in name
+    assert len(name) > 5000
+    _, out = cli_run
+    assert out.exists()
+
+
+def test_fuzzed_returns_are_each_accepted_or_rejected_with_a_message(corpus):
+    source = (corpus.returns / "good-alpha.xlsx").read_bytes()
+    outcomes = {"accepted": 0, "rejected": 0}
+    for i, data in enumerate(hostile_corpus.mutations(source, seed=2026, count=1000)):
+        outcome = read_one(Path(f"mutant-{i}.xlsx"), data=data)
+        if outcome.record is not None:
+            outcomes["accepted"] += 1
+            continue
+        outcomes["rejected"] += 1
+        assert outcome.finding.message, i
+        assert not outcome.finding.message.startswith("couple_xl could not read"), (
+            i,
+            outcome.finding.detail,
+        )
+    assert sum(outcomes.values()) == 1000
+    assert outcomes["rejected"] > 0
+
+
+def test_fuzzed_returns_through_the_worker_pool(corpus, tmp_path):
+    source = (corpus.returns / "good-alpha.xlsx").read_bytes()
+    mutants = tmp_path / "mutants"
+    mutants.mkdir()
+    for i, data in enumerate(hostile_corpus.mutations(source, seed=7, count=96)):
+        (mutants / f"m{i:03d}.xlsx").write_bytes(data)
+    assert len(list(mutants.iterdir())) >= consolidate_module.PARALLEL_FROM
+    result = consolidate([mutants])
+    assert len(result.files) == 96
+    assert all(
+        f.verdict in ("accepted", "accepted with warnings", "rejected") for f in result.files
+    )
+    assert not any("internal error" in m for f in result.files for m in f.messages())
+
+
+def _dies_on_victim(path, template=None, **source):
+    if path.name == "victim.xlsx":
+        os._exit(3)  # a crash no `try` can catch, as a native abort would be
+    return read_one(path, template, **source)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs fork to carry the patch to workers")
+def test_a_worker_that_dies_costs_only_its_own_file(corpus, tmp_path, monkeypatch):
+    import multiprocessing
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the patched reader reaches worker processes only with fork")
+    folder = tmp_path / "many"
+    folder.mkdir()
+    good = (corpus.returns / "good-alpha.xlsx").read_bytes()
+    for i in range(70):
+        (folder / f"copy-{i:02d}.xlsx").write_bytes(good)
+    (folder / "victim.xlsx").write_bytes(good)
+    monkeypatch.setattr(consolidate_module, "read_one", _dies_on_victim)
+    result = consolidate([folder])
+    by_name = {f.path.name: f for f in result.files}
+    assert by_name["victim.xlsx"].verdict == "rejected"
+    assert "the reader process died" in by_name["victim.xlsx"].messages()[0]
+    assert sum(f.record is not None for f in result.files) == 70
+
+
+def test_an_internal_error_rejects_one_file_and_debug_shows_it(corpus, tmp_path, monkeypatch):
+    from couple_xl import returns
+
+    folder = tmp_path / "two"
+    folder.mkdir()
+    good = (corpus.returns / "good-alpha.xlsx").read_bytes()
+    (folder / "fine.xlsx").write_bytes(good)
+    (folder / "boom.xlsx").write_bytes(good)
+    real = returns._Reader.read
+
+    def read(self, *args):
+        if self.path.name == "boom.xlsx":
+            raise TypeError("a bug of ours")
+        return real(self, *args)
+
+    monkeypatch.setattr(returns._Reader, "read", read)
+    out = tmp_path / "s.xlsx"
+    plain = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)])
+    assert plain.exit_code == 1
+    line = f"rejected: {folder / 'boom.xlsx'}: " + INTERNAL_ERROR.format("TypeError: a bug of ours")
+    assert line in plain.output.splitlines()
+    assert "Traceback" not in plain.output
+    assert "1 return(s) counted, 1 rejected" in plain.output
+    debug = CliRunner().invoke(main, ["--debug", "consolidate", str(folder), "-o", str(out)])
+    assert "Traceback" in debug.output
+    assert "a bug of ours" in debug.output
+
+
+# --- truthful verdicts and exit codes ------------------------------------------------------
+
+
+def test_no_returns_found_exits_1_and_writes_nothing(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("nothing here")
+    out = tmp_path / "s.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(empty), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"Error: no returns found in {empty}" in result.output
+    assert not out.exists()
+
+
+def test_with_only_a_manifest_the_chase_list_is_still_written(corpus, tmp_path):
+    folder = tmp_path / "only-manifest"
+    folder.mkdir()
+    (folder / corpus.round.manifest.name).write_bytes(corpus.round.manifest.read_bytes())
+    out = tmp_path / "s.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "no returns found" in result.output
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out)
+    values = [c.value for row in wb["Overview"].iter_rows() for c in row if c.value]
+    assert "Not yet returned" in values
+    assert GOOD[0] in values
+
+
+def test_an_unreadable_manifest_is_rejected_and_the_rest_written(corpus, tmp_path):
+    folder = tmp_path / "with-bad-manifest"
+    folder.mkdir()
+    (folder / "good.xlsx").write_bytes((corpus.returns / "good-alpha.xlsx").read_bytes())
+    bad = folder / "x.manifest.json"
+    bad.write_text('{"format": "couple_xl/1", "partnership_id": ', encoding="utf-8")
+    out = tmp_path / "s.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"rejected: {bad}: " in result.output
+    assert out.exists()
+
+
+def test_sent_copies_beside_returns_are_noted_not_duplicates(corpus, tmp_path):
+    """The README's `consolidate returns/ sent/autumn`: untouched copies share return ids."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for name in corpus.typed:
+        (returns / name).write_bytes((corpus.returns / name).read_bytes())
+    result = consolidate([returns, corpus.folder / "sent"], partnership=PID)
+    for f in result.files:
+        assert not any("possible duplicate" in m for m in f.messages()), f.path
+    sent = [f for f in result.files if f.path.parent == corpus.folder / "sent"]
+    noted = [f for f in sent if f.record is not None and not f.record.untouched]
+    assert not noted
+    good_copies = [f for f in sent if "good" in f.path.name]
+    assert all(
+        f.messages() == ["as sent: nothing typed in it; the partner's return counts"]
+        for f in good_copies
+    )
+    assert all(f.verdict == "accepted" and not f.counted for f in good_copies)
+
+
+def test_new_into_a_folder_below_a_file_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "somefile"
+    blocker.write_text("x")
+    result = CliRunner().invoke(main, ["new", "P", "--partner", "A", "--out", str(blocker / "sub")])
+    assert result.exit_code == 1
+    assert "is a file, not a folder" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("partner", "says"),
+    [("Bell\x07Org", "control character (U+0007)"), ("Two\nLines", "control character (U+000A)")],
+)
+def test_new_refuses_control_characters_in_names_with_their_row(tmp_path, partner, says):
+    partners = tmp_path / "partners.csv"
+    partners.write_text(f'partner,email\nGood Org,a@b.org\n"{partner}",c@d.org\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["new", "P", "--partners-file", str(partners), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1
+    assert f"{partners}: row 3: the partner name contains a {says}" in result.output
