@@ -153,9 +153,7 @@ def measure(task: str, files: list[Path]) -> dict:
 
 def cold_start(runs: int = 7) -> float:
     exe = Path(sys.executable).with_name("couple-xl")
-    cmd = (
-        [str(exe), "--help"] if exe.exists() else [sys.executable, "-m", "couple_xl.cli", "--help"]
-    )
+    cmd = [str(exe), "--help"] if exe.exists() else [sys.executable, "-m", "couple_xl", "--help"]
     times = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -201,7 +201,7 @@ def _not_a_workbook(names: set[str]) -> str:
 # printer settings, macros, embedded files) is never decompressed nor passed on.
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DOCTYPE = (b"<!DOCTYPE", b"<!ENTITY")
-_CHUNK = MiB
+_CHUNK = 64 * 1024
 
 
 def _is_xml_part(name: str) -> bool:
@@ -229,12 +229,27 @@ class Package:
             return fromstring(data)
 
     def rebuilt(self) -> bytes:
-        """A stored zip of the checked parts only: what python-calamine is given."""
+        """A stored zip of the checked parts only: what python-calamine is given.
+
+        A large worksheet whose grid is over the limit is left out: it would only be
+        copied to be refused (``check_grid`` refuses it before anything loads it).
+        """
+        too_big = {
+            self.sheet_parts()[sheet]
+            for sheet in self.sheet_parts()
+            if len(self.parts.get(self.sheet_parts()[sheet], b"")) > MiB
+            and self._grid_cells(sheet) > self.limits.grid_cells
+        }
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
             for name, data in self.parts.items():
-                z.writestr(name, data)
+                if name not in too_big:
+                    z.writestr(name, data)
         return out.getvalue()
+
+    def _grid_cells(self, sheet: str) -> int:
+        s = self.scan(sheet)
+        return s.rows * s.cols
 
     def sheet_parts(self) -> dict[str, str]:
         """Sheet name -> worksheet part name, from the workbook and its relationships."""
@@ -253,7 +268,7 @@ class Package:
     def check_grid(self, sheet: str) -> None:
         """Refuse a sheet whose cells span an absurd grid, before anything loads it."""
         s = self.scan(sheet)
-        if s.rows * s.cols > self.limits.grid_cells:
+        if self._grid_cells(sheet) > self.limits.grid_cells:
             raise ReadError(
                 f"cells are used as far as {cell_name(s.rows - 1, s.cols - 1)}, a grid of "
                 f"{s.rows * s.cols:,} cells (couple_xl reads at most "
@@ -312,7 +327,9 @@ def _decompress(
 ) -> bytes:
     """One part, streamed under the caps, then checked for a document type declaration."""
     cap = min(limits.part_bytes, budget)
-    chunks: list[bytes] = []
+    # One growing buffer: its getvalue() hands over the buffer without a copy, so a
+    # large part is held once, not twice (as a list of chunks and their join).
+    buffer = io.BytesIO()
     size = 0
     bomb = ReadError(
         f"the part {info.filename} expands beyond what a workbook needs "
@@ -325,14 +342,15 @@ def _decompress(
                 size += len(chunk)
                 if size > cap or (size > MiB and size > limits.ratio * _consumed(stream, info)):
                     raise bomb
-                chunks.append(chunk)
+                buffer.write(chunk)
     except CoupleError:
         raise
     except Exception as err:  # only zipfile and zlib run here: the part is damaged
         raise ReadError(
             f"the part {info.filename} is damaged ({describe(err)}): {RESAVE}", where
         ) from None
-    data = b"".join(chunks)
+    data = buffer.getvalue()
+    del buffer
     head = data
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = data.decode("utf-16", errors="replace").encode("utf-8")
@@ -351,8 +369,11 @@ def _consumed(stream: Any, info: zipfile.ZipInfo) -> int:
     rather than at the cap. CPython's ZipExtFile keeps what is left to read; elsewhere
     the whole compressed size is the (looser) bound."""
     left = getattr(stream, "_compress_left", None)
-    consumed = info.compress_size - left if isinstance(left, int) else info.compress_size
-    return max(consumed, 1)
+    if not isinstance(left, int):
+        return max(info.compress_size, 1)
+    # Read ahead but not yet decompressed: still in the decompressor's input.
+    tail = getattr(getattr(stream, "_decompressor", None), "unconsumed_tail", b"")
+    return max(info.compress_size - left - len(tail), 1)
 
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -433,12 +454,47 @@ def _unescape(raw: bytes) -> str:
     return unescape(text, {"&quot;": '"', "&apos;": "'"})
 
 
+# The fast path, for sheets whose cells all carry a reference and no namespace prefix
+# (what Excel, LibreOffice, Google Sheets, Numbers and openpyxl write).
+_POSITIONAL = re.compile(rb"<[A-Za-z_][\w.-]*:c\b|<c(?=[\s/>])(?![^>]*\br=)")
+_CONTENT_REF = re.compile(
+    rb"<c\b[^>]*?\br=[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"'][^>]*(?<!/)>\s*<(?:f|v|is)\b"
+)
+_ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=[\"']e[\"'][^>]*)>(.*?)</c>", re.S)
+_F_TAG = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
+
+
 def scan_sheet(data: bytes) -> SheetScan:
-    """Measure a worksheet part and find its error and formula cells, in one pass.
+    """Measure a worksheet part and find its error and formula cells.
 
     Rows and cells without a reference are placed as spreadsheet apps place them:
     after the previous row, or the previous cell of their row.
     """
+    if _POSITIONAL.search(data):
+        return _scan_positional(data)
+    scan = SheetScan()
+    letters: set[bytes] = set()
+    for m in _CONTENT_REF.finditer(data):
+        letters.add(m.group(1))
+        scan.rows = max(scan.rows, int(m.group(2)))
+    scan.cols = max((_column(x) + 1 for x in letters), default=0)
+    for m in _ERROR_CELL.finditer(data):
+        ref = _R_ATTR.search(m.group(1))
+        value = _VALUE.search(m.group(2))
+        if ref and len(scan.errors) < MAX_NOTED_CELLS:
+            position = (int(ref.group(2)) - 1, _column(ref.group(1)))
+            scan.errors[position] = _unescape(value.group(1)) if value else "#VALUE!"
+    for m in _F_TAG.finditer(data):
+        start = data.rfind(b"<c ", 0, m.start())
+        ref = _R_ATTR.search(data, start, data.index(b">", start)) if start >= 0 else None
+        if ref and len(scan.formulas) < MAX_NOTED_CELLS:
+            position = (int(ref.group(2)) - 1, _column(ref.group(1)))
+            scan.formulas[position] = _unescape(m.group(1) or b"")
+    return scan
+
+
+def _scan_positional(data: bytes) -> SheetScan:
+    """The general walk, cell by cell, for sheets with unreferenced or prefixed cells."""
     scan = SheetScan()
     row, next_col = -1, 0
     for m in _TOKEN.finditer(data):
