@@ -56,3 +56,16 @@ def test_readme_opens_with_two_setup_commands_and_ci_runs_the_test_one():
     assert "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert tests in ci
+
+
+def test_readme_states_the_read_limits_in_force():
+    from couple_xl.boundary import LIMITS, MiB
+
+    text = README.read_text(encoding="utf-8")
+    table = text.split("### Reading files safely: the limits")[1].split("###")[0]
+    assert f"| size of a workbook file | {LIMITS.file_bytes // MiB} MB" in table
+    assert f"| parts in a workbook's zip | {LIMITS.entries:,} |" in table
+    assert f"{LIMITS.part_bytes // MiB} MB; {LIMITS.total_bytes // MiB} MB for all" in table
+    assert f"{LIMITS.ratio} to 1" in table
+    assert f"| {LIMITS.grid_cells:,} cells |" in table
+    assert f"partners CSV | {LIMITS.text_bytes // MiB} MB |" in table
