@@ -356,7 +356,8 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
             row = first + index
             chart.add_series(
                 {
-                    "name": f"{r.partnership_name} · {r.round}"[:60],
+                    # XlsxWriter reads a series name starting with "=" as a reference.
+                    "name": f"{r.partnership_name} · {r.round}"[:60].lstrip("="),
                     "categories": ["Overview", header_row, 5, header_row, 4 + len(principles)],
                     "values": ["Overview", row, 5, row, 4 + len(principles)],
                 }

@@ -642,6 +642,12 @@ CASES: list[Case] = [
     Case("injection-text.xlsx", injection_text, ACCEPTED, ""),
     Case("injection-formulas.xlsx", injection_formulas, ACCEPTED, ""),
     Case("odd-names.xlsx", odd_names, ACCEPTED, ""),
+    Case(
+        "odd-partnership-name.xlsx",
+        metadata_edit("partnership_name", '=HYPERLINK("http://example.invalid","x") [a]:*?/\\'),
+        ACCEPTED,
+        "",
+    ),
     # Size.
     Case("junk-rows.xlsx", junk_rows, REJECTED, "Ctrl+End"),
     # Our own files among the returns.

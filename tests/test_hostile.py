@@ -336,3 +336,20 @@ def test_new_refuses_control_characters_in_names_with_their_row(tmp_path, partne
     )
     assert result.exit_code == 1
     assert f"{partners}: row 3: the partner name contains a {says}" in result.output
+
+
+def test_a_hostile_partnership_name_is_written_as_text(corpus, tmp_path):
+    import openpyxl
+
+    folder = tmp_path / "alone"
+    folder.mkdir()
+    name = "odd-partnership-name.xlsx"
+    (folder / name).write_bytes((corpus.returns / name).read_bytes())
+    out = tmp_path / "s.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    hostile = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert hostile
+    assert all(c.data_type == "s" for c in hostile)
