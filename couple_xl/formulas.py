@@ -1,10 +1,22 @@
 """Native spreadsheet formulas that reproduce the scoring engine exactly.
 
-They use only functions that Excel (2013+), Excel on the web, LibreOffice and
-Google Sheets all share, and avoid MATCH/COUNTIF on typed text, whose wildcards
-(* ? ~) would let a typed "?" match an answer. Text is compared with "=", after
-the same clean-up as scoring.normalise_text. Functions newer than Excel 2007 are
-written with their _xlfn. prefix, as the file format requires.
+Partners open their workbook in whatever they have, so every formula here must give
+the engine's value in Excel (2013 and later, and on the web), LibreOffice, Gnumeric
+and Google Sheets alike. The tests recalculate real workbooks in LibreOffice and in
+Gnumeric and compare every result cell with the engine. What is avoided, and why:
+
+- Array evaluation inside scalar functions, such as ``SUMPRODUCT(--ISNUMBER(range))``
+  or ``ROUND(range, 9)``: Excel and LibreOffice evaluate the range cell by cell,
+  Gnumeric takes the cell on the formula's own row (implicit intersection), so the
+  result depends on where the formula sits. Ranges are only ever given to functions
+  that take ranges (SUM, COUNT, AVERAGE, SUMIF, COUNTIF, SUMPRODUCT of plain ranges or
+  of one comparison), and a test over several cells is written out cell by cell.
+- MATCH and COUNTIF on typed text: their wildcards (* ? ~) would let a typed "?" match
+  an answer. Text is compared with "=", after the same clean-up as
+  ``scoring.normalise_text``; COUNTIF is used only with a fixed word of ours or a number.
+- UNICHAR (and any function newer than Excel 2007): a Gnumeric save turns
+  ``_xlfn.UNICHAR`` into ``_xlfngnumeric.UNICHAR``, which no other app knows. The
+  characters to fold (a non-breaking space, curly apostrophes) are written literally.
 """
 
 from __future__ import annotations
@@ -37,9 +49,9 @@ def text(s: str) -> str:
 def normalised(answer: str) -> str:
     """The cleaned, lower-cased text of an answer cell (see scoring.normalise_text)."""
     inner = f"CLEAN({answer})"
-    inner = f'SUBSTITUTE({inner},_xlfn.UNICHAR(160)," ")'
-    inner = f'SUBSTITUTE({inner},_xlfn.UNICHAR(8217),"\'")'
-    inner = f'SUBSTITUTE({inner},_xlfn.UNICHAR(8216),"\'")'
+    inner = f'SUBSTITUTE({inner},"\u00a0"," ")'
+    inner = f'SUBSTITUTE({inner},"\u2019","\'")'
+    inner = f'SUBSTITUTE({inner},"\u2018","\'")'
     return f'=IF(ISNUMBER({answer}),"",LOWER(TRIM({inner})))'
 
 
@@ -48,17 +60,25 @@ def answer_value(answer: str, normal: str) -> str:
     hits = f"({ACCEPT_TEXT}={normal})"
     looked_up = f"SUMPRODUCT({hits}*{ACCEPT_VALUE})"
     return (
-        f"=IF(ISNUMBER({answer}),IF(SUMPRODUCT(--({SCALE_VALUES}={answer}))>0,{answer},NA()),"
+        f"=IF(ISNUMBER({answer}),IF(COUNTIF({SCALE_VALUES},{answer})>0,{answer},NA()),"
         f'IF({normal}="","",IF(SUMPRODUCT(--{hits})=0,NA(),'
         f"IF({looked_up}<0,{text(UNSCORED_MARK)},{looked_up}))))"
     )
 
 
+def _blank_or_error(values: str) -> str:
+    """For a range with no number: its first error (#N/A from an invalid answer), else ""."""
+    return f'IF(ISERROR(SUM({values})),SUM({values}),"")'
+
+
 def principle_score(values: str, weights: str) -> str:
-    """Weighted mean of the scored values; "" when none; an error when any answer is invalid."""
+    """Weighted mean of the scored values; "" when none; #N/A when any answer is invalid.
+
+    SUMPRODUCT and SUM pass an error on; SUMIF(values, ">=0", weights) adds the weights
+    of the scored values only (text marks and blanks never match a number)."""
     return (
-        f'=IF(COUNT({values})+SUMPRODUCT(--ISERROR({values}))=0,"",'
-        f"SUMPRODUCT({values},{weights})/SUMPRODUCT(--ISNUMBER({values}),{weights}))"
+        f"=IF(COUNT({values})=0,{_blank_or_error(values)},"
+        f'SUMPRODUCT({values},{weights})/SUMIF({values},">=0",{weights}))'
     )
 
 
@@ -89,14 +109,15 @@ def band(score_cell: str, thresholds: scoring.Thresholds) -> str:
 
 
 def overall_score(scores: str) -> str:
-    return f'=IF(COUNT({scores})+SUMPRODUCT(--ISERROR({scores}))=0,"",AVERAGE({scores}))'
+    return f"=IF(COUNT({scores})=0,{_blank_or_error(scores)},AVERAGE({scores}))"
 
 
-def overall_provisional(provisional_cells: str, answered_cells: str) -> str:
-    return (
-        f"=IF(OR(COUNTIF({provisional_cells},{text(PROVISIONAL)})>0,"
-        f'COUNTIF({answered_cells},0)>0),{text(PROVISIONAL)},"")'
-    )
+def overall_provisional(coverage_cells: list[str], answered_cells: str, minimum: float) -> str:
+    """Provisional when any principle's coverage is below the minimum or it has no rated
+    answer, as the engine says, whether or not a principle also has an invalid answer.
+    Each coverage is tested on its own: ROUND over a range would be an array."""
+    tests = [below_minimum(cell, minimum) for cell in coverage_cells]
+    return f'=IF(OR({",".join(tests)},COUNTIF({answered_cells},0)>0),{text(PROVISIONAL)},"")'
 
 
 # --- COUPLE_ functions with a native fallback ------------------------------------

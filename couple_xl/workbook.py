@@ -530,9 +530,9 @@ def _write_summary(
     ws[c["ans"]] = f"=SUM(E{first}:E{last})"
     ws[c["tot"]] = f"=SUM(F{first}:F{last})"
     ws[c["cov"]] = formulas.coverage(c["ans"], c["tot"])
-    ws[c["prov"]] = formulas.overall_provisional(f"H{first}:H{last}", f"E{first}:E{last}")
-    # The Status column for principles also holds a "check answers" message, so the
-    # overall test for provisional counts exact "Provisional" entries only.
+    ws[c["prov"]] = formulas.overall_provisional(
+        [f"G{rr}" for rr in range(first, last + 1)], f"E{first}:E{last}", th.min_coverage
+    )
     name_cells("OVERALL", r, {"SCORE": "score", "BAND": "band", "PROVISIONAL": "prov"})
 
     for rr in range(first, r + 1):

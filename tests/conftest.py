@@ -12,6 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import gnumeric
 import libreoffice
 
 from couple_xl.generate import RoundRequest, new_round
@@ -127,3 +128,9 @@ def soffice() -> str:
 @pytest.fixture(scope="session")
 def uno(soffice) -> None:
     libreoffice.require("python3-uno for the system interpreter", libreoffice.uno_available())
+
+
+@pytest.fixture(scope="session")
+def ssconvert() -> str:
+    libreoffice.require("Gnumeric (ssconvert)", gnumeric.ssconvert_path() is not None)
+    return gnumeric.ssconvert_path()

@@ -1,9 +1,11 @@
-"""The workbook's own formulas, recalculated by LibreOffice, agree with the engine.
+"""The workbook's own formulas, recalculated in two independent engines, agree with the engine.
 
 Every workbook here is filled as a partner would fill it, recalculated in a real
-spreadsheet engine (LibreOffice headless, forced to recalculate on load), and its
-cached SCORE_/BAND_/ANSWERED_/PROVISIONAL_ values are compared with the scoring
-engine's results for the same answers.
+spreadsheet engine (LibreOffice headless, forced to recalculate on load, and Gnumeric's
+ssconvert --recalc), and every named result cell (SCORE_, BAND_, ANSWERED_,
+COVERAGE_, PROVISIONAL_ for each principle, and the overall ones) is compared with the
+scoring engine's result for the same answers. No cell is skipped because an answer is
+invalid: an invalid answer must show exactly #N/A in its principle's score and band.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import random
 import shutil
 from pathlib import Path
 
+import gnumeric
 import libreoffice
 import openpyxl
 import pytest
@@ -26,6 +29,7 @@ pytestmark = pytest.mark.libreoffice
 
 FIDELITY_CASES = 100
 TOLERANCE = 1e-9
+NA = "#N/A"
 
 
 def _is_error(value) -> bool:
@@ -39,68 +43,121 @@ def _blank(value) -> bool:
 def expected_cells(template: Template, assessment: Assessment) -> dict:
     """What each named result cell must show for an engine result."""
     out = {}
-    for pid, r in assessment.principles.items():
-        out[f"ANSWERED_{pid}"] = r.answered
+    for p in template.principles:
+        r = assessment.principles[p.id]
+        out[f"ANSWERED_{p.id}"] = r.answered
+        out[f"COVERAGE_{p.id}"] = r.coverage
         if r.has_error:
-            out[f"SCORE_{pid}"] = out[f"BAND_{pid}"] = "error"
+            out[f"SCORE_{p.id}"] = out[f"BAND_{p.id}"] = NA
+            out[f"PROVISIONAL_{p.id}"] = f"Check the answers on the {p.name} sheet"
         else:
-            out[f"SCORE_{pid}"] = r.score
-            out[f"BAND_{pid}"] = r.band
-            out[f"PROVISIONAL_{pid}"] = formulas.PROVISIONAL if r.provisional else None
+            out[f"SCORE_{p.id}"] = r.score
+            out[f"BAND_{p.id}"] = r.band
+            out[f"PROVISIONAL_{p.id}"] = formulas.PROVISIONAL if r.provisional else None
     o = assessment.overall
-    if o.has_error:
-        out["SCORE_OVERALL"] = out["BAND_OVERALL"] = "error"
-    else:
-        out["SCORE_OVERALL"] = o.score
-        out["BAND_OVERALL"] = o.band
-        out["PROVISIONAL_OVERALL"] = formulas.PROVISIONAL if o.provisional else None
+    out["SCORE_OVERALL"] = NA if o.has_error else o.score
+    out["BAND_OVERALL"] = NA if o.has_error else o.band
+    out["PROVISIONAL_OVERALL"] = formulas.PROVISIONAL if o.provisional else None
     return out
 
 
-def assert_agrees(path: Path, template: Template, assessment: Assessment) -> None:
+def mismatches(path: Path, template: Template, assessment: Assessment) -> tuple[int, list[str]]:
+    """(cells compared, a description of each cell that differs from the engine)."""
     expected = expected_cells(template, assessment)
     actual = read_names(path, list(expected))
+    wrong = []
     for name, want in expected.items():
         got = actual[name]
-        where = f"{path.name}: {name}"
-        if want == "error":
-            assert _is_error(got), f"{where}: expected an error, got {got!r}"
-        elif want is None:
-            assert _blank(got), f"{where}: expected blank, got {got!r}"
-        elif isinstance(want, float):
-            assert isinstance(got, (int, float)), f"{where}: expected {want}, got {got!r}"
-            assert abs(got - want) <= TOLERANCE, f"{where}: {got!r} != engine {want!r}"
+        if want is None:
+            ok = _blank(got)
+        elif isinstance(want, float) and not isinstance(want, bool):
+            ok = isinstance(got, (int, float)) and abs(got - want) <= TOLERANCE
         else:
-            assert got == want, f"{where}: {got!r} != engine {want!r}"
+            ok = got == want
+        if not ok:
+            wrong.append(f"{path.name}: {name}: {got!r}, engine {want!r}")
+    return len(expected), wrong
+
+
+def assert_agrees(path: Path, template: Template, assessment: Assessment) -> int:
+    compared, wrong = mismatches(path, template, assessment)
+    assert not wrong, "\n".join(wrong)
+    return compared
+
+
+def _position_sets(template: Template) -> list[dict]:
+    """For every Summary row: that principle all blank, then all N/A, the rest answered."""
+    sets = []
+    for p in template.principles:
+        others = {
+            q.id: 4 for other in template.principles if other is not p for q in other.questions
+        }
+        sets.append(others)
+        sets.append({**others, **{q.id: "N/A" for q in p.questions}})
+    return sets
 
 
 @pytest.fixture(scope="module")
-def fidelity_round(tmp_path_factory, soffice, template):
-    """FIDELITY_CASES workbooks filled with random answers, recalculated in one call."""
+def filled_round(tmp_path_factory, template):
+    """FIDELITY_CASES random answer sets (a third with invalid answers) in workbooks of all
+    three scoring modes, and every principle blank or all N/A in every Summary row."""
     folder = tmp_path_factory.mktemp("fidelity")
-    partners = [f"Partner {i:02d}" for i in range(FIDELITY_CASES)]
-    result = generate(folder / "blank", partners=partners)
     rng = random.Random(20261126)
-    filled, answer_sets = [], []
+    answer_sets = [
+        random_answers(template, rng, invalid_rate=0.08 if i % 3 == 0 else 0.0)
+        for i in range(FIDELITY_CASES)
+    ]
+    answer_sets += _position_sets(template)
+    modes = ["addin", "native", "lite"]
+    filled = []
     (folder / "filled").mkdir()
-    for i, written in enumerate(result.workbooks):
-        # A third of the sets include answers that are not on the scale.
-        answers = random_answers(template, rng, invalid_rate=0.08 if i % 3 == 0 else 0.0)
-        filled.append(fill(written.path, folder / "filled" / written.path.name, answers))
-        answer_sets.append(answers)
-    outputs = libreoffice.recalculate(filled, folder / "recalculated")
+    for mode in modes:
+        indices = [i for i in range(len(answer_sets)) if i % len(modes) == modes.index(mode)]
+        result = generate(
+            folder / mode,
+            partners=[f"Partner {i:03d}" for i in indices],
+            scoring_mode="addin" if mode == "lite" else mode,
+            embed_lite=mode == "lite",
+        )
+        for i, written in zip(indices, result.workbooks):
+            target = folder / "filled" / f"{i:03d}-{mode}.xlsx"
+            filled.append((i, fill(written.path, target, answer_sets[i])))
+    filled.sort()
+    return folder, [path for _, path in filled], answer_sets
+
+
+@pytest.fixture(scope="module")
+def fidelity_round(filled_round, soffice):
+    """The filled workbooks, recalculated by LibreOffice in one call."""
+    folder, paths, answer_sets = filled_round
+    outputs = libreoffice.recalculate(paths, folder / "libreoffice")
     return list(zip(outputs, answer_sets))
 
 
-def test_recalculated_scores_equal_the_engine(fidelity_round, template):
-    assert len(fidelity_round) >= 20
-    with_errors = 0
-    for path, answers in fidelity_round:
+@pytest.fixture(scope="module")
+def gnumeric_round(filled_round, ssconvert):
+    folder, paths, answer_sets = filled_round
+    outputs = gnumeric.recalculate(paths, folder / "gnumeric")
+    return list(zip(outputs, answer_sets))
+
+
+@pytest.mark.parametrize(
+    "engine", ["fidelity_round", pytest.param("gnumeric_round", marks=pytest.mark.gnumeric)]
+)
+def test_every_result_cell_equals_the_engine(request, engine, template):
+    recalculated = request.getfixturevalue(engine)
+    assert len(recalculated) >= FIDELITY_CASES
+    compared, wrong, with_errors = 0, [], 0
+    for path, answers in recalculated:
         assessment = template.score(answers)
         with_errors += assessment.overall.has_error
-        assert_agrees(path, template, assessment)
+        n, bad = mismatches(path, template, assessment)
+        compared += n
+        wrong += bad
+    print(f"{engine}: {compared} cells compared, {len(wrong)} mismatches")
+    assert not wrong, f"{len(wrong)} of {compared} cells differ:\n" + "\n".join(wrong[:40])
     # The random sets really did exercise both paths.
-    assert 0 < with_errors < len(fidelity_round)
+    assert 0 < with_errors < len(recalculated)
 
 
 def test_libreoffice_resave_keeps_identity(fidelity_round):
@@ -114,7 +171,8 @@ def test_libreoffice_resave_keeps_identity(fidelity_round):
     assert "Q_commitment_choice" in wb.defined_names
 
 
-def test_edge_cases_recalculate_like_the_engine(tmp_path, soffice, template):
+@pytest.mark.gnumeric
+def test_edge_cases_recalculate_like_the_engine(tmp_path, soffice, ssconvert, template):
     """Hand-picked cases: all blank, all N/A, thresholds hit exactly, one invalid answer."""
     ids = [q.id for _, q in template.questions]
     by_principle = {p.id: [q.id for q in p.questions] for p in template.principles}
@@ -133,8 +191,9 @@ def test_edge_cases_recalculate_like_the_engine(tmp_path, soffice, template):
         fill(w.path, tmp_path / f"{w.path.stem}-filled.xlsx", answers)
         for w, answers in zip(result.workbooks, cases.values())
     ]
-    outputs = libreoffice.recalculate(filled, tmp_path / "recalculated")
-    for path, answers in zip(outputs, cases.values()):
+    outputs = libreoffice.recalculate(filled, tmp_path / "libreoffice")
+    outputs += gnumeric.recalculate(filled, tmp_path / "gnumeric")
+    for path, answers in zip(outputs, [*cases.values(), *cases.values()]):
         assert_agrees(path, template, template.score(answers))
 
 
