@@ -19,12 +19,23 @@ from . import __version__
 from .errors import Location, OutputExistsError, ReadError
 from .files import write_text_atomically
 
-# What xlwings Lite itself records in workbooks it saves (see the README).
+# What xlwings Lite itself records in workbooks it saves (see the README): these
+# versions are seen together in real Lite-saved files.
 LITE_STORE_ID = "wa200008175"
-LITE_XLWINGS_REQUIREMENT = "xlwings==0.33.11"
+LITE_REFERENCE_VERSION = "1.0.0.0"  # the store add-in's version, in we:reference
+LITE_ADDIN_VERSION = "1.0.0.0-17"  # the addinVersion property Lite writes
 LITE_PYODIDE_VERSION = "0.27.5"
-LITE_ADDIN_VERSION = "1.0.0.0"
+LITE_XLWINGS_VERSION = "0.33.14"
+# Lite's editor marks the packages it needs itself "# required".
+LITE_REQUIREMENTS = (
+    f"xlwings=={LITE_XLWINGS_VERSION}  # required",
+    "python-dotenv==1.1.0  # required",
+    "pyodide-http  # required",
+    "black  # required",
+)
 UDF_MODULE = "couple_xl.udfs"
+# How Excel stores a call to an add-in's custom function in a cell's formula.
+_CUSTOM_CALL = re.compile(r"_xldudf_([A-Za-z0-9_.]+)\(")
 
 _ENGINE_IMPORT = re.compile(
     r"^# --- engine import:.*?^# --- end engine import ---\n", flags=re.S | re.M
@@ -72,7 +83,7 @@ def lite_main_source() -> str:
 
 
 def lite_requirements() -> str:
-    return LITE_XLWINGS_REQUIREMENT + "\n"
+    return "\n".join(LITE_REQUIREMENTS) + "\n"
 
 
 @dataclass
@@ -122,7 +133,9 @@ def _property(name: str, value: str) -> str:
     return f"<we:property name={quoteattr(name)} value={quoteattr(json.dumps(value))}/>"
 
 
-def _webextension_xml(main_py: str, requirements: str) -> str:
+def _webextension_xml(main_py: str, requirements: str, functions: list[str]) -> str:
+    """The web extension part. ``functions`` are the custom-function ids the cells call
+    (``_xldudf_COUPLE_SCORE``…); Lite lists them, sorted, and flags that there are some."""
     props = "".join(
         _property(name, value)
         for name, value in (
@@ -132,23 +145,39 @@ def _webextension_xml(main_py: str, requirements: str) -> str:
             ("addinVersion", LITE_ADDIN_VERSION),
         )
     )
+    flag = '<we:containsCustomFunctions val="1"/>' if functions else "<we:containsCustomFunctions/>"
+    ids = "".join(f"<we:customFunctionIds>{f}</we:customFunctionIds>" for f in functions)
+    id_list = (
+        f"<we:customFunctionIdList>{ids}</we:customFunctionIdList>"
+        if ids
+        else ("<we:customFunctionIdList/>")
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<we:webextension xmlns:we="{NS_WEBEXT}" id="{{{str(uuid.uuid4()).upper()}}}">'
-        f'<we:reference id="{LITE_STORE_ID}" version="{LITE_ADDIN_VERSION}" store="en-US" '
+        f'<we:reference id="{LITE_STORE_ID}" version="{LITE_REFERENCE_VERSION}" store="en-US" '
         'storeType="OMEX"/>'
         f'<we:alternateReferences><we:reference id="{LITE_STORE_ID.upper()}" '
-        f'version="{LITE_ADDIN_VERSION}" store="{LITE_STORE_ID.upper()}" storeType="OMEX"/>'
+        f'version="{LITE_REFERENCE_VERSION}" store="{LITE_STORE_ID.upper()}" storeType="OMEX"/>'
         "</we:alternateReferences>"
         f"<we:properties>{props}</we:properties>"
         f'<we:bindings/><we:snapshot xmlns:r="{NS_R}"/>'
         "<we:extLst>"
         f'<a:ext xmlns:a="{NS_A}" uri="{{D87F86FE-615C-45B5-9D79-34F1136793EB}}">'
-        "<we:containsCustomFunctions/></a:ext>"
+        f"{flag}</a:ext>"
         f'<a:ext xmlns:a="{NS_A}" uri="{{7C84B067-C214-45C3-A712-C9D94CD141B2}}">'
-        "<we:customFunctionIdList/></a:ext>"
+        f"{id_list}</a:ext>"
         "</we:extLst></we:webextension>"
     )
+
+
+def custom_functions_called(parts: dict[str, bytes]) -> list[str]:
+    """The custom-function ids that the workbook's cells call, sorted."""
+    found: set[str] = set()
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            found.update(f"_xldudf_{m}" for m in _CUSTOM_CALL.findall(data.decode("utf-8")))
+    return sorted(found)
 
 
 def _taskpanes_xml() -> str:
@@ -202,9 +231,10 @@ def embed_lite(path: Path) -> None:
     ).encode("utf-8")
     parts[TASKPANES_PART] = _taskpanes_xml().encode("utf-8")
     parts[TASKPANES_RELS] = _taskpanes_rels().encode("utf-8")
-    parts[WEBEXTENSION_PART] = _webextension_xml(lite_main_source(), lite_requirements()).encode(
-        "utf-8"
-    )
+    functions = custom_functions_called(parts)
+    parts[WEBEXTENSION_PART] = _webextension_xml(
+        lite_main_source(), lite_requirements(), functions
+    ).encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)

@@ -7,21 +7,21 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import __version__, excel
 from .errors import InputError, Location, OutputExistsError
 from .files import make_folder, write_text_atomically
 from .inputs import PartnerEntry, clean_text
 from .metadata import (
     MANIFEST_SUFFIX,
     MAX_LABEL,
-    MAX_NAME,
+    MAX_PARTNERSHIP_NAME,
     Manifest,
     ManifestPartner,
     WorkbookMetadata,
 )
 from .naming import inside, partnership_id, safe_component, slugify, unique_filenames
 from .templates import Template
-from .workbook import write_workbook
+from .workbook import header_text, write_workbook
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def new_round(request: RoundRequest) -> RoundResult:
     Refuses to overwrite existing files unless ``force`` is set; nothing is written
     when any target exists.
     """
-    name = clean_text(request.partnership_name, "partnership name", None, MAX_NAME)
+    name = clean_text(request.partnership_name, "partnership name", None, MAX_PARTNERSHIP_NAME)
     if not request.partners:
         raise InputError("no partners given: use --partner or --partners-file")
     pid = (
@@ -91,6 +91,14 @@ def new_round(request: RoundRequest) -> RoundResult:
         MAX_LABEL,
     )
     warnings: list[str] = []
+    for what, text in [("partnership name", name)] + [
+        ("partner name", p.name) for p in request.partners
+    ]:
+        if header_text(text) != text.replace("&", "&&"):
+            warnings.append(
+                f"the {what} '{text[:40]}…' is shown shortened in the workbooks' page headers "
+                f"(Excel allows {excel.HEADER_FOOTER} characters in a header)"
+            )
     if request.due_date and request.due_date < request.round_date:
         warnings.append(
             f"the due date {request.due_date.isoformat()} is before the round date "

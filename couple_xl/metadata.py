@@ -27,7 +27,8 @@ KINDS = (RETURN, SUMMARY, PLAN, QUESTIONS)
 
 # The values `couple-xl new` can write. A return carrying anything else was edited by
 # hand or made by something else, and is refused as tampered with.
-MAX_NAME = 200  # partner and partnership names
+MAX_NAME = 200  # partner names
+MAX_PARTNERSHIP_NAME = 300  # shortened with "…" where Excel allows less (page headers)
 MAX_LABEL = 80  # round labels
 PARTNERSHIP_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_PARTNERSHIP_ID = 40
@@ -65,6 +66,7 @@ def _pattern(pattern: str, max_length: int = 64):
 
 PartnershipId = _pattern(PARTNERSHIP_ID, MAX_PARTNERSHIP_ID)
 Name = _name(MAX_NAME)
+PartnershipName = _name(MAX_PARTNERSHIP_NAME)
 Label = _name(MAX_LABEL)
 
 
@@ -83,7 +85,7 @@ class WorkbookMetadata(_Model):
     template_version: _pattern(TEMPLATE_VERSION, 20)
     template_sha256: _pattern(r"^[0-9a-f]{64}$")
     partnership_id: PartnershipId
-    partnership_name: Name
+    partnership_name: PartnershipName
     partner: Name
     round: Label
     round_date: dt.date
@@ -114,7 +116,7 @@ class Manifest(_Model):
 
     format: Literal["couple_xl/1"] = FORMAT
     partnership_id: PartnershipId
-    partnership_name: Name
+    partnership_name: PartnershipName
     round: Label
     round_date: dt.date
     due_date: dt.date | None = None

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import scoring
+from . import excel, scoring
 from .boundary import (
     LIMITS,
     RESAVE,
@@ -375,6 +375,10 @@ def _metadata(
         a, b = from_props[key], from_sheet[key]
         if a == b:
             continue
+        if b.startswith(a) and a == excel.cut(b, excel.CUSTOM_PROPERTY):
+            # Excel keeps 255 units of a property: the sheet holds the whole value.
+            from_props[key] = b
+            continue
         if key in IDENTITY_KEYS:
             raise ReadError(
                 f"its two copies of the metadata disagree on {key} ('{a}' in the document "
@@ -526,6 +530,7 @@ class _Reader:
         self.package = package
         self.override = override
         self.warnings: list[Finding] = []
+        self.app = ""
 
     def at(self, ref: CellRef | None = None, key: str | None = None) -> Location:
         if ref is None:
@@ -539,6 +544,7 @@ class _Reader:
         package, path = self.package, self.path
         names = _workbook_names(package)
         props = _custom_properties(package)
+        self.app = _application(package)
         saved, title = _core(package)
         sheets = _Sheets(package)
         meta_sheet, table = _hidden_sheet(sheets)
@@ -575,7 +581,7 @@ class _Reader:
             actions=actions,
             assessment=assessment,
             warnings=self.warnings,
-            app=_application(package),
+            app=self.app,
         )
 
     def _template(
@@ -677,6 +683,7 @@ class _Reader:
         sheets: _Sheets,
         cells: dict[str, str],
     ) -> None:
+        unseen: list[tuple[CellRef, CellError]] = []  # scores the partner's app could not show
         for pid, result in assessment.principles.items():
             for bad in result.invalid:
                 ref = parse_ref(cells[bad.question_id]) if bad.question_id in cells else None
@@ -696,6 +703,8 @@ class _Reader:
                     )
             ref = finder.named(f"SCORE_{pid}")
             cached = sheets.value(ref.sheet, ref.row, ref.col) if ref else None
+            if isinstance(cached, CellError) and not result.has_error:
+                unseen.append((ref, cached))
             if (
                 isinstance(cached, float)
                 and result.score is not None
@@ -708,6 +717,16 @@ class _Reader:
                     "score is used",
                     self.at(ref),
                 )
+        if unseen:
+            ref, error = unseen[0]
+            app = f" ({self.app})" if self.app else ""
+            self.warn(
+                f"the partner's spreadsheet app{app} could not compute this workbook's scores: "
+                f"it showed {error} for {len(unseen)} of {len(assessment.principles)} "
+                "principles, so the partner saw no score there. Their answers are fine and "
+                "were scored here",
+                self.at(ref),
+            )
 
 
 def _actions(template: Template, finder: _Finder, sheets: _Sheets) -> list[Action]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from . import scoring
+from . import excel, scoring
 from .errors import CoupleError, Location, TemplateError
 
 if sys.version_info >= (3, 11):
@@ -35,14 +35,23 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # Sheet names that the workbook uses for itself.
 RESERVED_SHEETS = {"start", "summary", "_couple"}
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-# Excel's limits: an input message is at most 255 characters, an inline dropdown list too.
-MAX_GUIDANCE = 250
-MAX_INLINE_LIST = 255
+
+
+def _guidance(text: str) -> str:
+    """Guidance is a dropdown's input message: Excel shows at most 255 units of it."""
+    if excel.units(text) > excel.VALIDATION_TEXT:
+        raise ValueError(
+            f"guidance is {excel.units(text)} characters as Excel counts them; a dropdown's "
+            f"message can have at most {excel.VALIDATION_TEXT}: shorten it"
+        )
+    return text
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Guidance = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_guidance)]
 
 
 class Question(_Model):
@@ -50,7 +59,9 @@ class Question(_Model):
 
     id: Identifier
     text: Text
-    guidance: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_GUIDANCE)] = ""
+    guidance: Annotated[
+        str, StringConstraints(strip_whitespace=True), AfterValidator(_guidance)
+    ] = ""
     weight: float = Field(default=1.0, gt=0, le=100)
 
 
@@ -58,15 +69,16 @@ class Principle(_Model):
     """One of the COUPLE principles, with its statements."""
 
     id: Identifier
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=31)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     description: Text
     questions: list[Question] = Field(min_length=1, max_length=20)
 
     @field_validator("name")
     @classmethod
     def _sheet_name(cls, name: str) -> str:
-        if _SHEET_FORBIDDEN.search(name) or name.startswith("'") or name.endswith("'"):
-            raise ValueError("a principle name is a sheet name: it cannot contain [ ] : * ? / \\")
+        problem = excel.sheet_name_problem(name)
+        if problem:
+            raise ValueError(f"a principle name is a sheet name, and this one {problem}")
         if name.lower() in RESERVED_SHEETS:
             raise ValueError(f"'{name}' is the name of a sheet the workbook already has")
         return name
@@ -106,9 +118,9 @@ class ScaleModel(_Model):
         for choice in choices:
             if "," in choice or '"' in choice:
                 raise ValueError(f"{choice!r}: answers cannot contain commas or double quotes")
-        if len(",".join(choices)) > MAX_INLINE_LIST:
+        if excel.units(",".join(choices)) > excel.LIST_SOURCE:
             raise ValueError(
-                f"the answer list is longer than Excel's {MAX_INLINE_LIST} characters: "
+                f"the answer list is longer than Excel's {excel.LIST_SOURCE} characters: "
                 "use shorter labels"
             )
         try:

@@ -28,7 +28,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import formulas, scoring
+from . import excel, formulas, scoring
 from .files import atomic_target
 from .layout import (
     ACCENT,
@@ -132,14 +132,24 @@ def _add_name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=_ref(sheet, ref))
 
 
+# Each side of a page header gets this many units of Excel's 255 for the whole header
+# ("&L&9 " and "&R&9 " take the rest).
+HEADER_SIDE = 120
+
+
+def header_text(text: str) -> str:
+    """Text for one side of a page header: "&" escaped, shortened with "…" to fit."""
+    return excel.fit(text.replace("&", "&&"), HEADER_SIDE).replace("&…", "…")
+
+
 def _header_footer(ws: Worksheet, meta: WorkbookMetadata) -> None:
     def esc(s: str) -> str:
         return s.replace("&", "&&")
 
     for header in (ws.oddHeader, ws.evenHeader):
-        header.left.text = esc(meta.partnership_name)
+        header.left.text = header_text(meta.partnership_name)
         header.left.size = 9
-        header.right.text = esc(meta.partner)
+        header.right.text = header_text(meta.partner)
         header.right.size = 9
     for footer in (ws.oddFooter, ws.evenFooter):
         footer.left.text = f"{esc(meta.round)} · &A"
@@ -223,8 +233,11 @@ def _write_metadata(
     row = 3
     for key, value in values.items():
         ws.cell(row, 1, key)
-        ws.cell(row, 2, value).data_type = "s"
-        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + key, value=value or "-"))
+        if value:  # an empty text cell would be an inline string with no text
+            ws.cell(row, 2, value).data_type = "s"
+        # Excel keeps 255 units of a property's text; the sheet keeps the whole value.
+        prop = excel.cut(value, excel.CUSTOM_PROPERTY) or "-"
+        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + key, value=prop))
         row += 1
     payload = template.to_json()
     for n, start in enumerate(range(0, len(payload), TEMPLATE_CHUNK), start=1):
@@ -335,8 +348,11 @@ def _write_principle(
             showInputMessage=True,
             showErrorMessage=True,
             errorStyle="warning",
-            promptTitle=f"{principle.name} {number}"[:32],
-            prompt=(question.guidance or "Choose an answer from the list.")[:255],
+            # The name is shortened to fit Excel's 32 units; the number always shows.
+            promptTitle=(
+                excel.fit(principle.name, excel.VALIDATION_TITLE - len(f" {number}")) + f" {number}"
+            ),
+            prompt=question.guidance or "Choose an answer from the list.",
             errorTitle="Not one of the listed answers",
             error=(
                 "Please choose an answer from the list. You can keep what you typed, "
@@ -503,7 +519,8 @@ def _write_summary(
         ws[c["tot"]] = formulas.question_count(qids)
         ws[c["cov"]] = formulas.coverage(c["ans"], c["tot"])
         ws[c["prov"]] = (
-            f'=IF(ISERROR({c["score"]}),"Check the answers on the {principle.name} sheet",'
+            f"=IF(ISERROR({c['score']}),"
+            f"{formulas.text(f'Check the answers on the {principle.name} sheet')},"
             f'IF({provisional_test(c["cov"])},{formulas.text(formulas.PROVISIONAL)},""))'
         )
         name_cells(

@@ -134,3 +134,28 @@ def uno(soffice) -> None:
 def ssconvert() -> str:
     libreoffice.require("Gnumeric (ssconvert)", gnumeric.ssconvert_path() is not None)
     return gnumeric.ssconvert_path()
+
+
+@pytest.fixture(scope="session")
+def pinned_xlwings(tmp_path_factory) -> str:
+    """A Python with the xlwings that xlwings Lite pins, and no couple_xl at all."""
+    import subprocess
+    import sys
+    import venv
+
+    from couple_xl.addin import LITE_XLWINGS_VERSION
+
+    folder = tmp_path_factory.mktemp("xlwings-pinned")
+    venv.create(folder, with_pip=True)
+    python = folder / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", f"xlwings=={LITE_XLWINGS_VERSION}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    libreoffice.require(
+        f"xlwings {LITE_XLWINGS_VERSION} (from the package index: {proc.stderr.strip()[-300:]})",
+        proc.returncode == 0,
+    )
+    return str(python)

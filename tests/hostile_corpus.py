@@ -99,11 +99,15 @@ def add_rows(xml: bytes, rows: bytes) -> bytes:
 
 
 def with_doctype(xml: bytes, doctype: bytes, use: bytes, at: bytes) -> bytes:
-    """Put a DOCTYPE after the XML declaration and an entity reference at ``at``."""
+    """Put a DOCTYPE after the XML declaration and an entity reference just inside the
+    element whose start tag begins ``at`` (a start tag such as b"<dc:title>", matched
+    with or without attributes)."""
     decl_end = xml.index(b"?>") + 2 if xml.startswith(b"<?xml") else 0
     xml = xml[:decl_end] + doctype + xml[decl_end:]
-    assert at in xml, at
-    return xml.replace(at, at + use, 1)
+    tag = re.compile(re.escape(at[:-1]) + rb"(?:\s[^>]*)?>")
+    m = tag.search(xml)
+    assert m, at
+    return xml[: m.end()] + use + xml[m.end() :]
 
 
 LAUGHS = (

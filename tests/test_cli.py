@@ -183,8 +183,8 @@ def test_templates_check(run, tmp_path, template):
     assert result.exit_code == 1
     assert result.output == (
         f"{bad}: settings: strength must be above developing\n"
-        f"{bad}: principles[1].questions[1].guidance: "
-        "String should have at most 250 characters\n"
+        f"{bad}: principles[1].questions[1].guidance: guidance is 300 characters as Excel "
+        "counts them; a dropdown's message can have at most 255: shorten it\n"
     )
 
 

@@ -353,3 +353,35 @@ def test_a_hostile_partnership_name_is_written_as_text(corpus, tmp_path):
     hostile = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert hostile
     assert all(c.data_type == "s" for c in hostile)
+
+
+def test_scores_the_partners_app_could_not_show_are_reported(corpus, tmp_path):
+    """A return saved by an app that showed #VALUE! for its scores (as Gnumeric did for
+    workbooks before the portable formulas): its answers still count, and the log says
+    which app the partner used."""
+    from hostile_corpus import rezip, set_cell, sheet_part
+
+    source = corpus.returns / "good-alpha.xlsx"
+    summary = sheet_part(source, "Summary")
+    app = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.openxml'
+        b'formats.org/officeDocument/2006/extended-properties"><Application>Gnumeric'
+        b"</Application></Properties>"
+    )
+
+    def broken_scores(xml: bytes) -> bytes:
+        for row in (6, 7):
+            xml = set_cell(xml, f"C{row}", b'<c r="C%d" t="e"><f>1</f><v>#VALUE!</v></c>' % row)
+        return xml
+
+    target = rezip(
+        source,
+        tmp_path / "from-gnumeric.xlsx",
+        {summary: broken_scores, "docProps/app.xml": lambda _: app},
+    )
+    record = read_return(target)
+    assert record.answers == corpus.typed["good-alpha.xlsx"]
+    (warning,) = [w for w in record.warnings if "could not compute" in w.message]
+    assert "spreadsheet app (Gnumeric) could not compute" in warning.message
+    assert "showed #VALUE! for 2 of 6 principles" in warning.message
+    assert (warning.location.sheet, warning.location.cell) == ("Summary", "C6")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -194,8 +195,14 @@ def test_embedded_parts_follow_the_lite_format(embedded):
         assert 'visibility="0"' in pane
         assert 'dockstate="right"' in pane
         ext = z.read(addin.WEBEXTENSION_PART).decode()
-        assert '<we:reference id="wa200008175"' in ext
-        assert "<we:containsCustomFunctions/>" in ext
+        assert '<we:reference id="wa200008175" version="1.0.0.0"' in ext
+        # As Lite writes it when cells call its functions: the flag, and every id the
+        # cells use, sorted.
+        assert '<we:containsCustomFunctions val="1"/>' in ext
+        ids = re.findall(r"<we:customFunctionIds>([^<]+)</we:customFunctionIds>", ext)
+        cells = "".join(z.read(n).decode() for n in names if n.startswith("xl/worksheets/sheet"))
+        assert ids == sorted(set(re.findall(r"(_xldudf_[A-Z_]+)\(", cells)))
+        assert "_xldudf_COUPLE_SCORE" in ids
         # Property values are JSON strings: quotes and \n escapes, then XML-escaped.
         assert 'value="&quot;' in ext
         sheet = z.read("xl/worksheets/sheet8.xml").decode()
@@ -203,7 +210,14 @@ def test_embedded_parts_follow_the_lite_format(embedded):
     props = addin.read_embedded_lite(embedded)
     assert props["main.py"] == addin.lite_main_source()
     assert props["requirements.txt"] == addin.lite_requirements()
-    assert props["pyodideVersion"] == addin.LITE_PYODIDE_VERSION
+    assert props["pyodideVersion"] == "0.27.5"
+    assert props["addinVersion"] == "1.0.0.0-17"
+    assert props["requirements.txt"].splitlines() == [
+        "xlwings==0.33.14  # required",
+        "python-dotenv==1.1.0  # required",
+        "pyodide-http  # required",
+        "black  # required",
+    ]
 
 
 def test_embedded_main_runs_through_the_protocol(embedded, tmp_path):
@@ -211,6 +225,16 @@ def test_embedded_main_runs_through_the_protocol(embedded, tmp_path):
     main_py.write_text(addin.read_embedded_lite(embedded)["main.py"], encoding="utf-8")
     run = call_functions(main_py, _calls(), block=["couple_xl"])
     assert run["blocked_import_failed"]
+    check(run["results"])
+
+
+@pytest.mark.xlwings
+def test_embedded_main_runs_under_the_xlwings_lite_pins(embedded, tmp_path, pinned_xlwings):
+    """The version requirements.txt pins, in an interpreter where couple_xl is not installed."""
+    main_py = tmp_path / "main.py"
+    main_py.write_text(addin.read_embedded_lite(embedded)["main.py"], encoding="utf-8")
+    run = call_functions(main_py, _calls(), block=["couple_xl"], python=pinned_xlwings)
+    assert {f["name"] for f in run["meta"]["functions"]} == FUNCTIONS
     check(run["results"])
 
 

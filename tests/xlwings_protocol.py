@@ -90,12 +90,15 @@ def _run(spec: dict) -> dict:
     return {"meta": meta, "blocked_import_failed": blocked_import_failed, "results": results}
 
 
-def call_functions(module: str | Path, calls: list, block: list[str] | None = None) -> dict:
-    """Run ``calls`` against ``module`` in a fresh interpreter; see the module docstring."""
+def call_functions(
+    module: str | Path, calls: list, block: list[str] | None = None, python: str | None = None
+) -> dict:
+    """Run ``calls`` against ``module`` in a fresh interpreter (this one, or ``python``,
+    for another xlwings); see the module docstring."""
     env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
     spec = {"module": str(module), "block": block or [], "calls": calls}
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT)],
+        [python or sys.executable, str(SCRIPT)],
         input=json.dumps(spec),
         capture_output=True,
         text=True,
