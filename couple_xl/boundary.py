@@ -16,8 +16,9 @@ is prevented before it starts:
   entities): workbooks never need one;
 - before a sheet's cells are loaded, its size is measured from its XML (largest cell
   reference holding a value) and an absurd grid is refused;
-- python-calamine then reads a copy of the package rebuilt from the checked parts
-  only, so it never sees a byte that was not checked.
+- python-calamine then reads the workbook only once every XML part in it has been
+  checked, every part the workbook points to is among them, and the sheet it loads has
+  passed the grid check.
 """
 
 from __future__ import annotations
@@ -197,55 +198,50 @@ def _not_a_workbook(names: set[str]) -> str:
 
 # --- the package ---------------------------------------------------------------------
 
-# Parts that are decompressed and checked: the XML ones. Everything else (pictures,
-# printer settings, macros, embedded files) is never decompressed nor passed on.
-_XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DOCTYPE = (b"<!DOCTYPE", b"<!ENTITY")
 _CHUNK = 64 * 1024
 
 
-def _is_xml_part(name: str) -> bool:
-    return name.lower().endswith(_XML_SUFFIXES) and not name.startswith("xl/media/")
+# The parts that python-calamine or couple_xl ever read: only these are decompressed
+# and checked. (A theme, a drawing or a chart is never read, so it cannot harm a read.)
+_READ_PARTS = re.compile(
+    r"^(?:\[Content_Types\]\.xml|_rels/\.rels|docProps/[^/]+\.xml|xl/workbook\.xml"
+    r"|xl/_rels/workbook\.xml\.rels|xl/sharedStrings\.xml|xl/styles\.xml"
+    r"|xl/worksheets/[^/]+\.xml)$",
+    re.I,
+)
+# Relationships a reader follows from the workbook: their targets must have been checked.
+_FOLLOWED = ("/worksheet", "/sharedStrings", "/styles")
+
+
+def _is_read_part(name: str) -> bool:
+    return bool(_READ_PARTS.match(name))
 
 
 @dataclass
 class Package:
-    """A workbook's checked XML parts, decompressed, by part name."""
+    """A workbook's checked XML parts, decompressed, by part name, and the original bytes:
+    what python-calamine reads, once every part it can reach has been checked."""
 
     location: Location
     parts: dict[str, bytes]
+    data: bytes
     limits: Limits = LIMITS
     _scans: dict[str, SheetScan] = field(default_factory=dict)
     _sheet_parts: dict[str, str] | None = None
+    _parsed: dict[str, Any] = field(default_factory=dict)
 
     def xml(self, name: str) -> Any:
-        """A part parsed with defusedxml, or None when the workbook has no such part."""
+        """A part parsed with defusedxml (once), or None when the workbook has no such part."""
         from defusedxml.ElementTree import fromstring
 
         data = self.parts.get(name)
         if data is None:
             return None
-        with guarded(Location(file=self.location.file, key=name), "a part of the workbook"):
-            return fromstring(data)
-
-    def rebuilt(self) -> bytes:
-        """A stored zip of the checked parts only: what python-calamine is given.
-
-        A large worksheet whose grid is over the limit is left out: it would only be
-        copied to be refused (``check_grid`` refuses it before anything loads it).
-        """
-        too_big = {
-            self.sheet_parts()[sheet]
-            for sheet in self.sheet_parts()
-            if len(self.parts.get(self.sheet_parts()[sheet], b"")) > MiB
-            and self._grid_cells(sheet) > self.limits.grid_cells
-        }
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
-            for name, data in self.parts.items():
-                if name not in too_big:
-                    z.writestr(name, data)
-        return out.getvalue()
+        if name not in self._parsed:
+            with guarded(Location(file=self.location.file, key=name), "a part of the workbook"):
+                self._parsed[name] = fromstring(data)
+        return self._parsed[name]
 
     def _grid_cells(self, sheet: str) -> int:
         s = self.scan(sheet)
@@ -314,12 +310,14 @@ def open_package(data: bytes, location: Location, limits: Limits = LIMITS) -> Pa
             parts: dict[str, bytes] = {}
             budget = limits.total_bytes
             for info in infos:
-                if info.is_dir() or not _is_xml_part(info.filename):
+                if info.is_dir() or not _is_read_part(info.filename):
                     continue
                 part = _decompress(archive, info, location, limits, budget)
                 budget -= len(part)
                 parts[info.filename] = part
-    return Package(location, parts, limits)
+    package = Package(location, parts, data, limits)
+    _check_reachable(package)
+    return package
 
 
 def _decompress(
@@ -376,6 +374,31 @@ def _consumed(stream: Any, info: zipfile.ZipInfo) -> int:
     return max(info.compress_size - left - len(tail), 1)
 
 
+def _check_reachable(package: Package) -> None:
+    """Every part the workbook points to must be one that was checked, so that nothing a
+    reader follows was left undecompressed (a sheet named .bin, say)."""
+    rels = package.xml("xl/_rels/workbook.xml.rels")
+    if rels is None:
+        return
+    for rel in rels.iter(f"{_NS_PKG_REL}Relationship"):
+        if rel.get("TargetMode") == "External" or not rel.get("Type", "").endswith(_FOLLOWED):
+            continue
+        part = _target(rel.get("Target", ""))
+        if part not in package.parts:
+            raise ReadError(
+                f"the workbook points to a part {part!r} that is missing or misplaced: it is "
+                f"damaged: {RESAVE}",
+                package.location,
+            )
+
+
+def _target(target: str) -> str:
+    """A relationship's target, from xl/_rels/workbook.xml.rels, as a part name."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -387,12 +410,7 @@ def _sheet_parts(package: Package) -> dict[str, str]:
     targets: dict[str, str] = {}
     if rels is not None:
         for rel in rels.iter(f"{_NS_PKG_REL}Relationship"):
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                part = target.lstrip("/")
-            else:
-                part = posixpath.normpath(posixpath.join("xl", target))
-            targets[rel.get("Id", "")] = part
+            targets[rel.get("Id", "")] = _target(rel.get("Target", ""))
     found: dict[str, str] = {}
     if workbook is not None:
         for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
@@ -428,6 +446,30 @@ class SheetScan:
     cols: int = 0
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    # Set when formulas are found on demand (see formula_at) rather than all at once.
+    data: bytes | None = field(default=None, repr=False, compare=False)
+    _columns: set[int] = field(default_factory=set, repr=False, compare=False)
+
+    def formula_at(self, row: int, col: int) -> str | None:
+        """The formula in one cell, or None. Formulas are found a column at a time, on
+        first asking: only answer columns are asked about, and a sheet has hundreds."""
+        if self.data is not None and col not in self._columns:
+            self._columns.add(col)
+            letters = cell_name(0, col)[:-1].encode()
+            for m in _column_formulas(letters).finditer(self.data):
+                position = (int(m.group(1)) - 1, col)
+                self.formulas.setdefault(position, _unescape(m.group(2) or b""))
+        return self.formulas.get((row, col))
+
+
+@functools.lru_cache(maxsize=64)
+def _column_formulas(letters: bytes) -> re.Pattern[bytes]:
+    """Cells of one column whose first child is a formula (a formula comes first in a cell)."""
+    return re.compile(
+        rb"<c\b[^>]*?\br=[\"']\$?" + letters + rb"\$?(\d+)[\"'][^>]*(?<!/)>\s*"
+        rb"<f\b[^>]*?(?:/>|>(.*?)</f>)",
+        re.S,
+    )
 
 
 def cell_name(row: int, col: int) -> str:
@@ -470,26 +512,27 @@ def scan_sheet(data: bytes) -> SheetScan:
     Rows and cells without a reference are placed as spreadsheet apps place them:
     after the previous row, or the previous cell of their row.
     """
-    if _POSITIONAL.search(data):
+    # Every cell starting "<c r=" (what every app writes) needs no further look.
+    if data.count(b"<c ") != data.count(b'<c r="') and _POSITIONAL.search(data):
         return _scan_positional(data)
-    scan = SheetScan()
-    letters: set[bytes] = set()
-    for m in _CONTENT_REF.finditer(data):
-        letters.add(m.group(1))
-        scan.rows = max(scan.rows, int(m.group(2)))
+    scan = SheetScan(data=data)
+    if len(data) <= MiB:  # a list of every reference is small: measured at C speed
+        refs = _CONTENT_REF.findall(data)
+        letters = {x for x, _ in refs}
+        scan.rows = max(map(int, (d for _, d in refs)), default=0)
+    else:  # a large sheet: a running maximum, so that memory stays flat
+        letters = set()
+        for m in _CONTENT_REF.finditer(data):
+            letters.add(m.group(1))
+            scan.rows = max(scan.rows, int(m.group(2)))
     scan.cols = max((_column(x) + 1 for x in letters), default=0)
-    for m in _ERROR_CELL.finditer(data):
+    errors = _ERROR_CELL.finditer(data) if b't="e"' in data or b"t='e'" in data else ()
+    for m in errors:
         ref = _R_ATTR.search(m.group(1))
         value = _VALUE.search(m.group(2))
         if ref and len(scan.errors) < MAX_NOTED_CELLS:
             position = (int(ref.group(2)) - 1, _column(ref.group(1)))
             scan.errors[position] = _unescape(value.group(1)) if value else "#VALUE!"
-    for m in _F_TAG.finditer(data):
-        start = data.rfind(b"<c ", 0, m.start())
-        ref = _R_ATTR.search(data, start, data.index(b">", start)) if start >= 0 else None
-        if ref and len(scan.formulas) < MAX_NOTED_CELLS:
-            position = (int(ref.group(2)) - 1, _column(ref.group(1)))
-            scan.formulas[position] = _unescape(m.group(1) or b"")
     return scan
 
 

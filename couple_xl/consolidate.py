@@ -493,18 +493,19 @@ def _read_all(paths: list[Path], template: Template | None) -> Iterator[tuple[Pa
         for path in paths:
             yield path, read_one(path, template)
         return
+    done = 0
     with pool:
-        futures = [pool.submit(_read_job, (p, template)) for p in paths]
-        for index, (path, future) in enumerate(zip(paths, futures)):
-            try:
-                yield path, future.result()
-            except BrokenProcessPool:
-                # A worker died (killed for memory, or a crash no `try` can catch). The
-                # pool is gone: read the rest one by one, each in a process of its own,
-                # so that only the file that kills its reader is lost.
-                for rest in paths[index:]:
-                    yield rest, _read_isolated(rest, template)
-                return
+        try:
+            jobs = [(p, template) for p in paths]
+            for outcome in pool.map(_read_job, jobs, chunksize=16):
+                yield paths[done], outcome
+                done += 1
+        except BrokenProcessPool:
+            # A worker died (killed for memory, or a crash no `try` can catch). The pool
+            # is gone: read the rest one by one, each in a process of its own, so that
+            # only the file that kills its reader is lost.
+            for rest in paths[done:]:
+                yield rest, _read_isolated(rest, template)
 
 
 def _read_isolated(path: Path, template: Template | None) -> ReadOutcome:

@@ -219,7 +219,7 @@ def _xlsx_rows(path: Path) -> tuple[list[list[str]], str]:
     instruction = "open it in your spreadsheet app and save it again as .xlsx, or as .csv"
     with guarded(where, "the partners workbook", instruction):
         package = open_package(data, where)
-        book = CalamineWorkbook.from_filelike(io.BytesIO(package.rebuilt()))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
         if not book.sheet_names:
             raise InputError("the partners workbook has no sheets", where)
         sheet = book.sheet_names[0]

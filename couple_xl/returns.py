@@ -210,7 +210,7 @@ class _Sheets:
         from python_calamine import CalamineWorkbook
 
         self.package = package
-        self.book = CalamineWorkbook.from_filelike(io.BytesIO(package.rebuilt()))
+        self.book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
         self.names = list(self.book.sheet_names)
         self._rows: dict[str, list[list[Any]]] = {}
 
@@ -239,7 +239,7 @@ class _Sheets:
 
     def formula(self, sheet: str, row: int, col: int) -> str | None:
         """The formula in a cell (without its "="), or None when it holds none."""
-        return self.package.scan(sheet).formulas.get((row, col))
+        return self.package.scan(sheet).formula_at(row, col)
 
 
 def _workbook_names(package: Package) -> dict[str, str]:
