@@ -29,6 +29,7 @@ from .layout import (
 )
 from .metadata import FORMAT, PROPERTY_PREFIX, SUMMARY
 from .returns import SUMMARY_TITLE, ReturnRecord, typed_value
+from .templates import Template
 
 PARTNER = "partner"
 PARTNERSHIP = "partnership"
@@ -270,6 +271,49 @@ def _band_text(band: str | None, provisional: bool = False) -> str:
     return f"{band} (provisional)" if provisional else band
 
 
+def _templates(rounds: list) -> list[Template]:
+    """The distinct templates (by scale and bands) of the rounds shown, in round order."""
+    seen: dict[tuple, Template] = {}
+    for r in rounds:
+        t = r.template
+        seen.setdefault((t.engine_scale.values, t.thresholds), t)
+    return list(seen.values())
+
+
+def _scale_of(t: Template) -> str:
+    values = t.engine_scale.values
+    return f"{formulas.num(values[0])} to {formulas.num(values[-1])}"
+
+
+def _bands_of(t: Template) -> str:
+    th = t.thresholds
+    return (
+        f"{scoring.STRENGTH} {formulas.num(th.strength)} or more, {scoring.DEVELOPING} "
+        f"{formulas.num(th.developing)} or more, otherwise {scoring.CONCERN}"
+    )
+
+
+def _scale_words(rounds: list) -> str:
+    """What the scores run from and to, in the templates' own terms."""
+    templates = _templates(rounds)
+    if not templates:
+        return ""
+    if len(templates) == 1:
+        return f"Scores run from {_scale_of(templates[0])}."
+    each = "; ".join(f"{t.id} {t.version}: {_scale_of(t)}" for t in templates)
+    return f"The rounds shown use different templates, with different scales ({each})."
+
+
+def _band_words(rounds: list) -> str:
+    templates = _templates(rounds)
+    if not templates:
+        return ""
+    if len(templates) == 1:
+        return f"Band words: {_bands_of(templates[0])}."
+    each = "; ".join(f"{t.id} {t.version}: {_bands_of(t)}" for t in templates)
+    return f"Band words differ between the templates of these rounds ({each})."
+
+
 def _respondent(record: ReturnRecord, anonymise: bool, index: int) -> str:
     if anonymise or not record.respondent_name:
         return f"Respondent {index}"
@@ -292,7 +336,7 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
     sheet.title(
         "COUPLE partnership summary",
         f"Made {generated:%d %B %Y %H:%M} UTC from {len(result.records)} counted returns. "
-        "Scores run from 1 to 5; each is the mean of partners' scores.",
+        f"{_scale_words(rounds)} Each score is the mean of partners' scores.".lstrip(),
     )
     header = ["Partnership", "Round", "Round date", "Returned", "Expected"]
     header += [name for _, name in principles] + ["Overall", "Band"]
@@ -312,18 +356,13 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
         sheet.append(row)
     first, last = header_row + 1, sheet.row - 1
     if rounds:
-        th = rounds[0].template.thresholds
         _band_colours(sheet, first, len(header) - 1, last, len(header) - 1)
-        for i in range(len(principles) + 1):
-            _score_colours(sheet, first, 5 + i, last, th)
+        # Each round's row is coloured by its own template's bands.
+        for offset, r in enumerate(rounds):
+            for i in range(len(principles) + 1):
+                _score_colours(sheet, first + offset, 5 + i, first + offset, r.template.thresholds)
     sheet.append(
-        [
-            Styled(
-                "Band words: Strength 4.0 or more, Developing 3.0 or more, otherwise Concern "
-                "(as set by each template). Colour repeats the band; it never stands alone.",
-                "note",
-            )
-        ]
+        [Styled(f"{_band_words(rounds)} Colour repeats the band; it never stands alone.", "note")]
     )
 
     chase = [(r, m) for r in rounds for m in r.missing]
@@ -363,7 +402,8 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
                 }
             )
         chart.set_title({"name": "Mean score by principle"})
-        chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1})
+        top = max(r.template.engine_scale.values[-1] for r in rounds)
+        chart.set_y_axis({"min": 0, "max": top, "major_unit": 1})
         chart.set_size({"width": 820, "height": 300})
         sheet.ws.insert_chart(sheet.row + 1, 0, chart)
 

@@ -111,7 +111,8 @@ def named(wb: Workbook, name: str):
     """The cell (or block of cells) a workbook-scoped defined name points to, in an
     openpyxl workbook: how couple_xl's own tools fill a workbook by name."""
     ((sheet, ref),) = list(wb.defined_names[name].destinations)
-    return wb[sheet][ref.replace("$", "")]
+    # openpyxl leaves a quoted sheet name's apostrophes doubled ('Partners'' view').
+    return wb[sheet.replace("''", "'")][ref.replace("$", "")]
 
 
 def _text(cell, value: str) -> None:

@@ -29,7 +29,9 @@ from couple_xl.templates import resolve_template
 from couple_xl.workbook import named as named_cell
 
 PARTNERSHIP = "Riverside Food Partnership"
-GOOD = ["Good Alpha", "Good Beta", "Good Gamma"]
+GOOD = ["Good Alpha", "Good Beta", "Good Gamma", "Good Delta"]
+# Good Delta's return carries 25 MB of pasted screenshots, as evidence: it must be read.
+SCREENSHOTS = 25 * 1024 * 1024
 SECRET = "couple-xl-secret-7f3a"  # the content of a local file an XXE tries to read
 INJECTIONS = [
     '=HYPERLINK("http://example.invalid","x")',
@@ -153,6 +155,18 @@ class Corpus:
             name = f"{partner.lower().replace(' ', '-')}.xlsx"
             self.fill(self._bases[partner], self.returns / name, answers, comments)
             self.typed[name] = answers
+        self._add_screenshots(self.returns / "good-delta.xlsx")
+
+    def _add_screenshots(self, path: Path) -> None:
+        """Pictures do not compress: stored as they are, as Excel stores a PNG."""
+        tmp = path.with_suffix(".tmp")
+        shutil.move(path, tmp)
+        with zipfile.ZipFile(tmp) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for info in zin.infolist():
+                z.writestr(info.filename, zin.read(info.filename))
+            picture = random.Random(5).randbytes(SCREENSHOTS)
+            z.writestr("xl/media/image1.png", picture, compress_type=zipfile.ZIP_STORED)
+        tmp.unlink()
 
     def base(self) -> Path:
         """A fresh, unanswered workbook with its own return id, for the next case."""
@@ -646,6 +660,16 @@ CASES: list[Case] = [
     Case("injection-text.xlsx", injection_text, ACCEPTED, ""),
     Case("injection-formulas.xlsx", injection_formulas, ACCEPTED, ""),
     Case("odd-names.xlsx", odd_names, ACCEPTED, ""),
+    Case(
+        "odd-partner-name.xlsx",
+        metadata_edit("partner", "Kitchen / Café \\ Ltd: [x]*? ..."),
+        ACCEPTED,
+        "",
+    ),
+    Case(
+        "partner-name-control.xlsx", metadata_edit("partner", "Kitchen\tLtd"), REJECTED, "tampered"
+    ),
+    Case("partner-name-long.xlsx", metadata_edit("partner", "K" * 201), REJECTED, "tampered"),
     Case(
         "odd-partnership-name.xlsx",
         metadata_edit("partnership_name", '=HYPERLINK("http://example.invalid","x") [a]:*?/\\'),
