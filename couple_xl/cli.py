@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .formulas import ADDIN, NATIVE
+from .levels import LEVELS, PARTNER
 
 EXIT_PROBLEMS = 1
 # A progress bar is shown on a terminal when there are more files than this.
@@ -138,8 +140,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 )
 @click.option(
     "--scoring",
-    type=click.Choice(["addin", "native"]),
-    default="addin",
+    type=click.Choice([ADDIN, NATIVE]),
+    default=ADDIN,
     show_default=True,
     help="addin: score cells call the COUPLE_ functions where an add-in provides them, "
     "with plain formulas as the fallback; native: plain formulas only.",
@@ -417,8 +419,8 @@ def _print_log(result, quiet: bool = False) -> None:
 @click.option("--anonymise", is_flag=True, help="Leave respondents' names out of every output.")
 @click.option(
     "--level",
-    type=click.Choice(["partner", "partnership"]),
-    default="partner",
+    type=click.Choice(LEVELS),
+    default=PARTNER,
     show_default=True,
     help="partnership: totals only, with no per-partner columns and no comments, to share "
     "more widely.",

@@ -10,8 +10,9 @@ from typing import Any
 from .consolidate import Consolidation
 from .errors import Finding
 from .files import atomic_target, make_folder
+from .levels import PARTNER
 from .returns import typed_value
-from .summary import PARTNER, answer_rows
+from .summary import answer_rows
 
 ANSWER_FIELDS = [
     "partnership",

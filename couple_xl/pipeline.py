@@ -9,7 +9,7 @@ from pathlib import Path
 from .consolidate import Consolidation, consolidate
 from .errors import InputError, Location
 from .files import make_folder, resolved
-from .summary import LEVELS, PARTNER
+from .levels import LEVELS, PARTNER
 from .templates import Template
 
 

@@ -27,13 +27,11 @@ from .layout import (
     MUTED,
     wrapped_lines,
 )
+from .levels import PARTNER
 from .metadata import FORMAT, PROPERTY_PREFIX, SUMMARY
 from .returns import SUMMARY_TITLE, ReturnRecord, typed_value
 from .templates import Template
 
-PARTNER = "partner"
-PARTNERSHIP = "partnership"
-LEVELS = (PARTNER, PARTNERSHIP)
 DISAGREE = "Partners disagree"
 DATA_COLUMNS = [
     "Partnership",
@@ -812,8 +810,6 @@ def write_summary(
     generated: dt.datetime | None = None,
 ) -> Path:
     """Write the summary workbook atomically (a temporary file, then a rename)."""
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     generated = generated or dt.datetime.now(dt.timezone.utc)
     with atomic_target(path) as tmp:
         book = _Book(str(tmp))

@@ -159,3 +159,20 @@ def pinned_xlwings(tmp_path_factory) -> str:
         proc.returncode == 0,
     )
     return str(python)
+
+
+# Each outside tool's fixture marks the tests that use it, so that `-m "not libreoffice"`
+# (or gnumeric, xlwings) can never start the tool through a forgotten marker.
+TOOL_MARKERS = {
+    "soffice": "libreoffice",
+    "uno": "libreoffice",
+    "ssconvert": "gnumeric",
+    "pinned_xlwings": "xlwings",
+}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in TOOL_MARKERS:
+                item.add_marker(TOOL_MARKERS[fixture])
