@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(Path(__file__).resolve().parent)]
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 import memory  # noqa: E402
-from hostile_corpus import CASES, Corpus, mutations  # noqa: E402
 
 from couple_xl.consolidate import INTERNAL_ERROR, read_one  # noqa: E402
 from couple_xl.returns import typed_value  # noqa: E402
+from tests.hostile_corpus import CASES, Corpus, mutations  # noqa: E402
 
 CRASH = INTERNAL_ERROR.split("(")[0]
 

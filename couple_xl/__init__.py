@@ -26,7 +26,8 @@ _API = {
     # reading and consolidating returns
     "read_return": "returns",
     "ReturnRecord": "returns",
-    "consolidate": "consolidate",
+    # consolidate() itself is not here: importing the submodule of the same name would
+    # replace it with the module. run_consolidate and run_check are the entry points.
     "Consolidation": "consolidate",
     "FileLog": "consolidate",
     "Verdict": "consolidate",

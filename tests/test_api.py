@@ -11,7 +11,7 @@ import couple_xl
 def test_every_public_name_resolves():
     for name in couple_xl.__all__:
         assert getattr(couple_xl, name) is not None, name
-    assert couple_xl.consolidate.__module__ == "couple_xl.consolidate"
+    assert couple_xl.run_consolidate.__module__ == "couple_xl.pipeline"
     assert couple_xl.scoring.mean([1, 3]) == 2
 
 

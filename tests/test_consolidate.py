@@ -10,16 +10,16 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import libreoffice
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import fill, generate, named_cell, random_answers
 
 from couple_xl.cli import main
 from couple_xl.consolidate import ACCEPTED, REJECTED, SKIPPED, WARNINGS, consolidate
 from couple_xl.pipeline import ConsolidateOptions, run_consolidate
 from couple_xl.returns import read_return
+from tests import libreoffice
+from tests.helpers import fill, generate, named_cell, random_answers
 
 TRICKY_TEXT = [
     "=SUM(A1:A3)",

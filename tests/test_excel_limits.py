@@ -9,14 +9,12 @@ import zipfile
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import generate
 
 from couple_xl import excel
 from couple_xl.cli import main
 from couple_xl.returns import read_return
 from couple_xl.templates import template_from_data
-
-EMOJI = "\U0001f91d"  # 🤝: one Python character, two UTF-16 units
+from tests.helpers import EMOJI, edge_template, edge_template_data, generate
 
 
 def test_units_fit_and_cut_count_as_excel_does():
@@ -28,33 +26,9 @@ def test_units_fit_and_cut_count_as_excel_does():
     assert excel.cut("x" * 254 + EMOJI + "y", 255) == "x" * 254
 
 
-def edge_template(template, **changes):
-    data = json.loads(template.to_json())
-    data["id"] = "edge"
-    for key, value in changes.items():
-        data[key] = value
-    return data
-
-
-def _edge_data(template) -> dict:
-    """A 31-unit principle name ending in an emoji, apostrophes, 20 questions, a 1-7 scale."""
-    data = edge_template(template)
-    first, second = data["principles"][0], data["principles"][1]
-    first["name"] = "Commitment to each other now " + EMOJI  # 29 characters + 2 units
-    second["name"] = 'Partners\' "shared" outcomes'
-    first["questions"] = [
-        {"id": f"q{i:02d}", "text": f"Statement {i}", "guidance": "", "weight": 1.0}
-        for i in range(1, 21)
-    ]
-    data["scale"]["points"] = [{"value": v, "label": f"Level {v}"} for v in range(1, 8)]
-    data["scale"]["aliases"] = {}
-    data["settings"].update({"strength": 5.5, "developing": 3.5})
-    return data
-
-
 @pytest.fixture(scope="module")
 def edge(template):
-    return template_from_data(_edge_data(template), "edge template")
+    return template_from_data(edge_template_data(template), "edge template")
 
 
 def test_the_edge_template_is_accepted(edge):

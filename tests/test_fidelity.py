@@ -14,16 +14,15 @@ import random
 import shutil
 from pathlib import Path
 
-import gnumeric
-import libreoffice
 import openpyxl
 import pytest
-from conftest import fill, generate, named_cell, random_answers, read_names
-from xlwings_protocol import call_functions
 
 from couple_xl import formulas, scoring
 from couple_xl.metadata import PROPERTY_PREFIX
 from couple_xl.templates import Assessment, Template
+from tests import gnumeric, libreoffice
+from tests.helpers import fill, generate, named_cell, random_answers, read_names
+from tests.xlwings_protocol import call_functions
 
 pytestmark = pytest.mark.libreoffice
 

@@ -16,16 +16,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import hostile_corpus
-from hostile_corpus import GOOD, INJECTIONS, SECRET, Corpus
-
 from couple_xl import consolidate as consolidate_module
 from couple_xl.cli import main
 from couple_xl.consolidate import INTERNAL_ERROR, consolidate, read_one
 from couple_xl.errors import Severity
 from couple_xl.returns import CellError, read_return
+from tests import hostile_corpus
+from tests.hostile_corpus import GOOD, INJECTIONS, SECRET, Corpus
 
 PID = "riverside-food-partnership"
 
@@ -359,7 +356,7 @@ def test_scores_the_partners_app_could_not_show_are_reported(corpus, tmp_path):
     """A return saved by an app that showed #VALUE! for its scores (as Gnumeric did for
     workbooks before the portable formulas): its answers still count, and the log says
     which app the partner used."""
-    from hostile_corpus import rezip, set_cell, sheet_part
+    from tests.hostile_corpus import rezip, set_cell, sheet_part
 
     source = corpus.returns / "good-alpha.xlsx"
     summary = sheet_part(source, "Summary")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from conftest import generate, named_cell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from couple_xl.returns import read_return
+from tests.helpers import generate, named_cell
 
 # Text a spreadsheet cell can hold: any character but the control characters that the
 # file format cannot store (line feeds and tabs are fine).

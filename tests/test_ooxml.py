@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import generate
-from ooxml import audit
-from test_excel_limits import _edge_data
 
 from couple_xl.demo import run_demo
 from couple_xl.pipeline import ConsolidateOptions, run_consolidate
 from couple_xl.templates import template_from_data
+from tests.helpers import edge_template_data, generate
+from tests.ooxml import audit
 
 
 @pytest.mark.parametrize(
@@ -30,7 +29,7 @@ def test_partner_workbooks_pass(tmp_path, mode, options):
 
 
 def test_the_edge_template_passes(tmp_path, template):
-    edge = template_from_data(_edge_data(template), "edge template")
+    edge = template_from_data(edge_template_data(template), "edge template")
     (written,) = generate(tmp_path, partners=["O'Brien & Sons"], template=edge).workbooks
     assert audit(written.path) == []
 
@@ -51,7 +50,8 @@ def test_summaries_pass(tmp_path):
 def test_the_check_finds_a_real_fault(tmp_path):
     """A sheet whose <dimension> comes after its cells: Excel offers to repair it."""
     import openpyxl
-    from hostile_corpus import rezip
+
+    from tests.hostile_corpus import rezip
 
     wb = openpyxl.Workbook()
     wb.active["A1"] = 1

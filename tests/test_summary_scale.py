@@ -7,11 +7,10 @@ import re
 import zipfile
 
 import openpyxl
-from conftest import fill, generate
-from test_excel_limits import _edge_data
 
 from couple_xl.pipeline import ConsolidateOptions, run_consolidate
 from couple_xl.templates import template_from_data
+from tests.helpers import edge_template_data, fill, generate
 
 
 def _overview_notes(path) -> list[str]:
@@ -26,7 +25,7 @@ def _chart_max(path) -> str:
 
 
 def test_a_one_to_seven_template_is_described_as_such(tmp_path, template):
-    edge = template_from_data(_edge_data(template), "edge template")
+    edge = template_from_data(edge_template_data(template), "edge template")
     (written,) = generate(tmp_path / "sent", partners=["Org"], template=edge).workbooks
     returns = tmp_path / "returns"
     returns.mkdir()
@@ -41,7 +40,7 @@ def test_a_one_to_seven_template_is_described_as_such(tmp_path, template):
 
 
 def test_rounds_with_different_scales_say_so(tmp_path, template):
-    edge = template_from_data(_edge_data(template), "edge template")
+    edge = template_from_data(edge_template_data(template), "edge template")
     returns = tmp_path / "returns"
     returns.mkdir()
     for label, date, t in [

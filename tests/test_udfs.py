@@ -12,15 +12,15 @@ import re
 import zipfile
 from pathlib import Path
 
-import libreoffice
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import generate
-from xlwings_protocol import call_functions
 
 from couple_xl import addin, scoring
 from couple_xl.cli import main
+from tests import libreoffice
+from tests.helpers import generate
+from tests.xlwings_protocol import call_functions
 
 FUNCTIONS = {
     "COUPLE_ANSWERED",

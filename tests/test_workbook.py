@@ -8,12 +8,12 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import generate, named_cell
 
 from couple_xl import formulas
 from couple_xl.metadata import PROPERTY_PREFIX, WorkbookMetadata, read_manifest
 from couple_xl.templates import template_from_data
 from couple_xl.workbook import META_SHEET, QID_COLUMN
+from tests.helpers import generate, named_cell
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""couple_xl's tests: a package, so that helpers are imported by name."""
