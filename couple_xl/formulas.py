@@ -82,6 +82,17 @@ def principle_score(values: str, weights: str) -> str:
     )
 
 
+def score_banner(principle_id: str) -> str:
+    """The line above a principle's statements: its live score and band, in words."""
+    score, band, prov = (f"{k}_{principle_id}" for k in ("SCORE", "BAND", "PROVISIONAL"))
+    return (
+        f'=IF(ISERROR({score}),"Check your answers: one is not from the list",'
+        f'IF({score}="","Not answered yet",'
+        f'TEXT({score},"0.0")&" – "&{band}&'
+        f'IF({prov}="",""," (provisional)")))'
+    )
+
+
 def answered(values: str) -> str:
     return f"=COUNT({values})"
 
@@ -97,6 +108,13 @@ def coverage(answered_cell: str, total_cell: str) -> str:
 def below_minimum(coverage_cell: str, minimum: float) -> str:
     """TRUE when a coverage is below the minimum (no leading =)."""
     return f"ROUND({coverage_cell},{_R})<{num(minimum)}"
+
+
+def principle_status(score_cell: str, below_minimum_test: str, principle_name: str) -> str:
+    """A principle's Status: where to look when an answer is invalid, else Provisional
+    when too few statements are rated, else blank."""
+    check = text(f"Check the answers on the {principle_name} sheet")
+    return f'=IF(ISERROR({score_cell}),{check},IF({below_minimum_test},{text(PROVISIONAL)},""))'
 
 
 def band(score_cell: str, thresholds: scoring.Thresholds) -> str:

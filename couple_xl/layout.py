@@ -12,25 +12,65 @@ META_SHEET = "_couple"
 START_SHEET = "Start"
 SUMMARY_SHEET = "Summary"
 
+
+def column_index(letter: str) -> int:
+    """0-based index of a column letter ("A" is 0)."""
+    n = 0
+    for ch in letter:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
 # Principle sheet layout.
 HEADER_ROW = 4
 FIRST_QUESTION_ROW = 5
 NUMBER_COLUMN, STATEMENT_COLUMN, ANSWER_COLUMN, COMMENT_COLUMN = "A", "B", "C", "D"
 QID_COLUMN, NORMAL_COLUMN, VALUE_COLUMN, WEIGHT_COLUMN = "E", "F", "G", "H"
+VISIBLE_COLUMNS = (NUMBER_COLUMN, STATEMENT_COLUMN, ANSWER_COLUMN, COMMENT_COLUMN)
+ANSWER_HEADER = "Your answer"
+HEADERS = {
+    NUMBER_COLUMN: "#",
+    STATEMENT_COLUMN: "Statement",
+    ANSWER_COLUMN: ANSWER_HEADER,
+    COMMENT_COLUMN: "Comments and evidence",
+}
+QID_HEADER = "question_id"
 HIDDEN_HEADERS = {
-    QID_COLUMN: "question_id",
+    QID_COLUMN: QID_HEADER,
     NORMAL_COLUMN: "normalised",
     VALUE_COLUMN: "value",
     WEIGHT_COLUMN: "weight",
 }
+# Where the answer stands from its hidden question id, when no header row says so.
+ANSWER_FROM_QID = column_index(QID_COLUMN) - column_index(ANSWER_COLUMN)
 ACTION_MARK = "action"
+# The action table: a number, then action, owner and by when, in the columns the
+# statements, answers and comments use above it.
+ACTION_COLUMNS = (STATEMENT_COLUMN, ANSWER_COLUMN, COMMENT_COLUMN)
+ACTION_HEADERS = ("Action", "Owner", "By when")
+# Where the action text stands from the answer column, for the hidden-id fallback.
+ACTION_FROM_ANSWER = column_index(ACTION_COLUMNS[0]) - column_index(ANSWER_COLUMN)
 WIDTHS = {"A": 5, "B": 62, "C": 30, "D": 52}
 
-# Summary sheet layout.
+# Summary sheet layout: a column for each part of a principle's result.
 SUMMARY_HEADER_ROW = 5
-SUMMARY_COLUMNS = ["Principle", "Score", "Band", "Answered", "Questions", "Coverage", "Status"]
+SUMMARY_COLUMNS = {
+    "name": ("B", "Principle"),
+    "score": ("C", "Score"),
+    "band": ("D", "Band"),
+    "ans": ("E", "Answered"),
+    "tot": ("F", "Questions"),
+    "cov": ("G", "Coverage"),
+    "prov": ("H", "Status"),
+}
+SUMMARY_COLUMN = {key: column for key, (column, _) in SUMMARY_COLUMNS.items()}
 
-# Hidden metadata sheet layout: key/value in A:B, answer lookup in D:E, scale values in G.
+# Hidden metadata sheet layout: a title in A1, key/value pairs from row 3 in A:B, the
+# accepted-answer lookup in D:E, the scale's values in G.
+META_TITLE = "couple_xl metadata"
+META_FIRST_ROW = 3
+META_KEY_COLUMN, META_VALUE_COLUMN = "A", "B"
+META_ACCEPT_TEXT_COLUMN, META_ACCEPT_VALUE_COLUMN, META_SCALE_COLUMN = "D", "E", "G"
 TEMPLATE_CHUNK = 30_000  # a cell holds at most 32,767 characters
 
 FONT = "Calibri"

@@ -35,7 +35,20 @@ from .boundary import (
     read_file,
 )
 from .errors import Finding, Location, NotAReturn, ReadError, Severity, TemplateError
-from .layout import ACTION_MARK, META_SHEET
+from .layout import (
+    ACTION_COLUMNS,
+    ACTION_FROM_ANSWER,
+    ACTION_MARK,
+    ANSWER_FROM_QID,
+    ANSWER_HEADER,
+    META_FIRST_ROW,
+    META_KEY_COLUMN,
+    META_SHEET,
+    META_TITLE,
+    META_VALUE_COLUMN,
+    QID_HEADER,
+    column_index,
+)
 from .metadata import (
     FORMAT,
     KINDS,
@@ -307,12 +320,13 @@ def _hidden_sheet(sheets: _Sheets) -> tuple[str | None, dict[str, str]]:
         if name not in sheets.names:
             continue
         rows = sheets.rows(name)
-        if not rows or not str(rows[0][0] if rows[0] else "").startswith("couple_xl metadata"):
+        if not rows or not str(rows[0][0] if rows[0] else "").startswith(META_TITLE):
             continue
+        key, value = column_index(META_KEY_COLUMN), column_index(META_VALUE_COLUMN)
         table = {}
-        for row in rows[2:]:
-            if len(row) >= 2 and isinstance(row[0], str) and row[0]:
-                table[row[0]] = _text(row[1] if row[1] != "" else None)
+        for row in rows[META_FIRST_ROW - 1 :]:
+            if len(row) > value and isinstance(row[key], str) and row[key]:
+                table[row[key]] = _text(row[value] if row[value] != "" else None)
         return name, table
     return None, {}
 
@@ -469,9 +483,9 @@ class _Finder:
                         value in self.qids or value.startswith(ACTION_MARK + ":")
                     ):
                         index.setdefault(value, (sheet, r, c))
-                    elif value == "question_id":
+                    elif value == QID_HEADER:
                         for c2, header in enumerate(row):
-                            if header == "Your answer":
+                            if header == ANSWER_HEADER:
                                 self._answer_col[sheet] = c2
         return index
 
@@ -483,7 +497,7 @@ class _Finder:
     def answer_column(self, sheet: str, qid_col: int) -> int:
         if self._index is None:
             self._index = self._build_index()
-        return self._answer_col.get(sheet, qid_col - 2)
+        return self._answer_col.get(sheet, qid_col - ANSWER_FROM_QID)
 
 
 def read_return(
@@ -740,10 +754,14 @@ def _actions(template: Template, finder: _Finder, sheets: _Sheets) -> list[Actio
             n = 1
             while (hit := finder.by_hidden_id(f"{ACTION_MARK}:{principle.id}:{n}")) is not None:
                 sheet, row, qid_col = hit
-                blocks.append((sheet, row, finder.answer_column(sheet, qid_col) - 1))
+                blocks.append(
+                    (sheet, row, finder.answer_column(sheet, qid_col) + ACTION_FROM_ANSWER)
+                )
                 n += 1
         for sheet, row, col in blocks:
-            action, owner, when = (_text(sheets.value(sheet, row, col + i)) for i in range(3))
+            action, owner, when = (
+                _text(sheets.value(sheet, row, col + i)) for i in range(len(ACTION_COLUMNS))
+            )
             if action.strip() or owner.strip() or when.strip():
                 cell = str(CellRef(sheet, row, col, row, col))
                 actions.append(Action(principle.id, action, owner, when, cell))

@@ -32,6 +32,8 @@ from . import excel, formulas, scoring
 from .files import atomic_target
 from .layout import (
     ACCENT,
+    ACTION_COLUMNS,
+    ACTION_HEADERS,
     ACTION_MARK,
     ANSWER_COLUMN,
     BAND_STYLES,
@@ -41,27 +43,38 @@ from .layout import (
     FONT,
     HEADER_COLOUR,
     HEADER_ROW,
+    HEADERS,
     HIDDEN_HEADERS,
     INK,
     INPUT_COLOUR,
+    META_ACCEPT_TEXT_COLUMN,
+    META_ACCEPT_VALUE_COLUMN,
+    META_FIRST_ROW,
+    META_KEY_COLUMN,
+    META_SCALE_COLUMN,
     META_SHEET,
+    META_TITLE,
+    META_VALUE_COLUMN,
     MUTED,
     NORMAL_COLUMN,
     NUMBER_COLUMN,
     QID_COLUMN,
     START_SHEET,
     STATEMENT_COLUMN,
+    SUMMARY_COLUMN,
     SUMMARY_COLUMNS,
     SUMMARY_HEADER_ROW,
     SUMMARY_SHEET,
     TEMPLATE_CHUNK,
     VALUE_COLUMN,
+    VISIBLE_COLUMNS,
     WEIGHT_COLUMN,
     WIDTHS,
+    column_index,
     wrapped_lines,
 )
 from .metadata import PROPERTY_PREFIX, WorkbookMetadata
-from .templates import Principle, Template
+from .templates import Principle, Question, Template
 
 INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
@@ -228,40 +241,57 @@ def _write_metadata(
     wb: Workbook, ws: Worksheet, template: Template, meta: WorkbookMetadata
 ) -> None:
     ws.sheet_state = "veryHidden"
-    ws["A1"] = "couple_xl metadata: do not edit. Scoring and consolidation rely on it."
-    ws["A2"], ws["B2"] = "key", "value"
-    values = meta.as_strings()
-    row = 3
-    for key, value in values.items():
-        ws.cell(row, 1, key)
-        if value:  # an empty text cell would be an inline string with no text
-            ws.cell(row, 2, value).data_type = "s"
+    key, value = META_KEY_COLUMN, META_VALUE_COLUMN
+    ws["A1"] = f"{META_TITLE}: do not edit. Scoring and consolidation rely on it."
+    heading = META_FIRST_ROW - 1
+    ws[f"{key}{heading}"], ws[f"{value}{heading}"] = "key", "value"
+    row = META_FIRST_ROW
+    for name, text in meta.as_strings().items():
+        ws[f"{key}{row}"] = name
+        if text:  # an empty text cell would be an inline string with no text
+            _text(ws[f"{value}{row}"], text)
         # Excel keeps 255 units of a property's text; the sheet keeps the whole value.
-        prop = excel.cut(value, excel.CUSTOM_PROPERTY) or "-"
-        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + key, value=prop))
+        prop = excel.cut(text, excel.CUSTOM_PROPERTY) or "-"
+        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + name, value=prop))
         row += 1
     payload = template.to_json()
     for n, start in enumerate(range(0, len(payload), TEMPLATE_CHUNK), start=1):
-        ws.cell(row, 1, f"template_json.{n}")
-        ws.cell(row, 2, payload[start : start + TEMPLATE_CHUNK]).data_type = "s"
+        ws[f"{key}{row}"] = f"template_json.{n}"
+        _text(ws[f"{value}{row}"], payload[start : start + TEMPLATE_CHUNK])
         row += 1
-
-    # The answer lookup used by the native formulas: every accepted spelling,
-    # normalised, with its value (UNSCORED_CODE for N/A and the like).
-    ws["D2"], ws["E2"], ws["G2"] = "accepted answer", "value", "scale values"
-    accepted = scoring.accept_rows(template.engine_scale)
-    for i, (key, value) in enumerate(accepted, start=3):
-        ws.cell(i, 4, key).data_type = "s"
-        ws.cell(i, 5, value)
-    last = 2 + len(accepted)
-    _add_name(wb, formulas.ACCEPT_TEXT, META_SHEET, f"$D$3:$D${last}")
-    _add_name(wb, formulas.ACCEPT_VALUE, META_SHEET, f"$E$3:$E${last}")
-    _add_name(wb, formulas.ACCEPT_TABLE, META_SHEET, f"$D$3:$E${last}")
-    points = template.engine_scale.values
-    for i, value in enumerate(points, start=3):
-        ws.cell(i, 7, value)
-    _add_name(wb, formulas.SCALE_VALUES, META_SHEET, f"$G$3:$G${2 + len(points)}")
+    _write_answer_lookup(wb, ws, template)
     _protect(ws)
+
+
+def _write_answer_lookup(wb: Workbook, ws: Worksheet, template: Template) -> None:
+    """The lookup the native formulas use: every accepted spelling, normalised, with its
+    value (UNSCORED_CODE for N/A and the like), and the scale's values."""
+    text_col, value_col, scale_col = (
+        META_ACCEPT_TEXT_COLUMN,
+        META_ACCEPT_VALUE_COLUMN,
+        META_SCALE_COLUMN,
+    )
+    heading, first = META_FIRST_ROW - 1, META_FIRST_ROW
+    ws[f"{text_col}{heading}"] = "accepted answer"
+    ws[f"{value_col}{heading}"] = "value"
+    ws[f"{scale_col}{heading}"] = "scale values"
+    accepted = scoring.accept_rows(template.engine_scale)
+    for row, (answer, value) in enumerate(accepted, start=first):
+        _text(ws[f"{text_col}{row}"], answer)
+        ws[f"{value_col}{row}"] = value
+    last = first + len(accepted) - 1
+    _add_name(wb, formulas.ACCEPT_TEXT, META_SHEET, _span(text_col, first, text_col, last))
+    _add_name(wb, formulas.ACCEPT_VALUE, META_SHEET, _span(value_col, first, value_col, last))
+    _add_name(wb, formulas.ACCEPT_TABLE, META_SHEET, _span(text_col, first, value_col, last))
+    points = template.engine_scale.values
+    for row, value in enumerate(points, start=first):
+        ws[f"{scale_col}{row}"] = value
+    last = first + len(points) - 1
+    _add_name(wb, formulas.SCALE_VALUES, META_SHEET, _span(scale_col, first, scale_col, last))
+
+
+def _span(first_col: str, first_row: int, last_col: str, last_row: int) -> str:
+    return f"{_abs(first_col, first_row)}:{_abs(last_col, last_row)}"
 
 
 # --- principle sheets ---------------------------------------------------------
@@ -275,112 +305,19 @@ def _write_principle(
     meta: WorkbookMetadata,
     summary_row: int,
 ) -> PrincipleCells:
-    scale = template.engine_scale
     for column, width in WIDTHS.items():
         ws.column_dimensions[column].width = width
     for column in HIDDEN_HEADERS:
         ws.column_dimensions[column].hidden = True
-    text_width = sum(WIDTHS.values()) - 2
-
-    ws.merge_cells("A1:D1")
-    _text(ws["A1"], principle.name)
-    ws["A1"].font = _font(18, bold=True, color=ACCENT)
-    ws.row_dimensions[1].height = 30
-    ws.merge_cells("A2:D2")
-    _text(ws["A2"], principle.description)
-    ws["A2"].font = _font(11, color=MUTED)
-    ws["A2"].alignment = WRAP_TOP
-    ws.row_dimensions[2].height = _height((principle.description, text_width))
-
-    ws["B3"] = "Your score for this principle (it updates as you answer):"
-    ws["B3"].alignment = Alignment(horizontal="right", vertical="center")
-    ws["B3"].font = _font(11, color=MUTED)
-    ws["C3"] = (
-        f'=IF(ISERROR(SCORE_{principle.id}),"Check your answers: one is not from the list",'
-        f'IF(SCORE_{principle.id}="","Not answered yet",'
-        f'TEXT(SCORE_{principle.id},"0.0")&" – "&BAND_{principle.id}&'
-        f'IF(PROVISIONAL_{principle.id}="",""," (provisional)")))'
-    )
-    ws["C3"].font = _font(12, bold=True, color=ACCENT)
-    ws["C3"].alignment = Alignment(vertical="center")
-    ws.row_dimensions[3].height = 24
-
-    headers = {
-        NUMBER_COLUMN: "#",
-        STATEMENT_COLUMN: "Statement",
-        ANSWER_COLUMN: "Your answer",
-        COMMENT_COLUMN: "Comments and evidence",
-        **HIDDEN_HEADERS,
-    }
-    for column, label in headers.items():
-        cell = ws[f"{column}{HEADER_ROW}"]
-        cell.value = label
-        cell.font = _font(11, bold=True)
-        cell.fill = HEADER_FILL
-        cell.border = BOX
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    _principle_heading(ws, principle)
+    _header_row(ws, HEADER_ROW, {**HEADERS, **HIDDEN_HEADERS}, wrap=True)
     ws.row_dimensions[HEADER_ROW].height = 20
-
-    choices = ",".join(scale.choices)
+    choices = ",".join(template.engine_scale.choices)
     row = FIRST_QUESTION_ROW
     for number, question in enumerate(principle.questions, start=1):
-        ws[f"A{row}"] = number
-        ws[f"A{row}"].alignment = Alignment(horizontal="center", vertical="top")
-        ws[f"A{row}"].font = _font(color=MUTED)
-        statement = ws[f"{STATEMENT_COLUMN}{row}"]
-        _text(statement, question.text)
-        statement.font = _font()
-        statement.alignment = WRAP_TOP
-        statement.border = BOX
-        if question.guidance:
-            statement.value = CellRichText(
-                TextBlock(InlineFont(rFont=FONT, sz=11, color=INK), question.text + "\n"),
-                TextBlock(InlineFont(rFont=FONT, sz=9, i=True, color=MUTED), question.guidance),
-            )
-        answer = ws[f"{ANSWER_COLUMN}{row}"]
-        _input(answer)
-        comment = ws[f"{COMMENT_COLUMN}{row}"]
-        _input(comment)
-
-        dv = DataValidation(
-            type="list",
-            formula1=f'"{choices}"',
-            allow_blank=True,
-            showInputMessage=True,
-            showErrorMessage=True,
-            errorStyle="warning",
-            # The name is shortened to fit Excel's 32 units; the number always shows.
-            promptTitle=(
-                excel.fit(principle.name, excel.VALIDATION_TITLE - len(f" {number}")) + f" {number}"
-            ),
-            prompt=question.guidance or "Choose an answer from the list.",
-            errorTitle="Not one of the listed answers",
-            error=(
-                "Please choose an answer from the list. You can keep what you typed, "
-                "but it will show as an error and will not be scored."
-            ),
-        )
-        dv.add(answer.coordinate)
-        ws.add_data_validation(dv)
-
-        ws[f"{QID_COLUMN}{row}"] = question.id
-        answer_ref = f"{ANSWER_COLUMN}{row}"
-        normal_ref = f"{NORMAL_COLUMN}{row}"
-        ws[normal_ref] = formulas.normalised(answer_ref)
-        ws[f"{VALUE_COLUMN}{row}"] = formulas.answer_value(answer_ref, normal_ref)
-        ws[f"{WEIGHT_COLUMN}{row}"] = question.weight
-        for column in HIDDEN_HEADERS:
-            ws[f"{column}{row}"].protection = Protection(locked=True, hidden=True)
-
-        _add_name(wb, f"Q_{question.id}", ws.title, _abs(ANSWER_COLUMN, row))
-        _add_name(wb, f"N_{question.id}", ws.title, _abs(COMMENT_COLUMN, row))
-        guidance_lines = _lines(question.guidance, WIDTHS["B"] * 1.2) if question.guidance else 0
-        ws.row_dimensions[row].height = max(
-            _height((question.text, WIDTHS["B"])) + guidance_lines * 12.5, 36
-        )
+        _question_row(wb, ws, principle, question, number, row, choices)
         row += 1
     first, last = FIRST_QUESTION_ROW, row - 1
-
     # An answer the formulas cannot score turns red, as well as the score showing an error.
     highlight(
         ws,
@@ -388,45 +325,8 @@ def _write_principle(
         f"ISERROR(${VALUE_COLUMN}{first})",
         *ERROR_STYLE,
     )
-
-    # Actions table.
-    row += 1
-    ws[f"A{row}"] = "Suggested actions"
-    ws[f"A{row}"].font = _font(13, bold=True, color=ACCENT)
-    ws.merge_cells(f"A{row}:D{row}")
-    ws.row_dimensions[row].height = 22
-    row += 1
-    ws[f"A{row}"] = (
-        "What would strengthen this part of the partnership? Suggest actions, "
-        "who could own them and by when."
-    )
-    ws[f"A{row}"].font = _font(10, italic=True, color=MUTED)
-    ws.merge_cells(f"A{row}:D{row}")
-    row += 1
-    for column, label in zip("ABCD", ("#", "Action", "Owner", "By when")):
-        cell = ws[f"{column}{row}"]
-        cell.value = label
-        cell.font = _font(11, bold=True)
-        cell.fill = HEADER_FILL
-        cell.border = BOX
-    action_header = row
-    for n in range(1, template.settings.action_rows + 1):
-        row += 1
-        ws[f"A{row}"] = n
-        ws[f"A{row}"].alignment = Alignment(horizontal="center", vertical="top")
-        ws[f"A{row}"].font = _font(color=MUTED)
-        for column in "BCD":
-            _input(ws[f"{column}{row}"])
-        ws[f"{QID_COLUMN}{row}"] = f"{ACTION_MARK}:{principle.id}:{n}"
-        ws.row_dimensions[row].height = 32
-    _add_name(
-        wb,
-        f"ACTIONS_{principle.id}",
-        ws.title,
-        f"${STATEMENT_COLUMN}${action_header + 1}:${COMMENT_COLUMN}${row}",
-    )
-
-    ws.freeze_panes = f"A{FIRST_QUESTION_ROW}"
+    _action_table(wb, ws, principle, last + 2, template.settings.action_rows)
+    ws.freeze_panes = f"{NUMBER_COLUMN}{FIRST_QUESTION_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.sheet_view.zoomScale = 100
     ws.sheet_properties.tabColor = ACCENT
@@ -435,7 +335,153 @@ def _write_principle(
     return PrincipleCells(ws.title, first, last, summary_row)
 
 
+def _across(ws: Worksheet, row: int) -> str:
+    """Merge the visible columns of a row; returns its first cell's name."""
+    ws.merge_cells(f"{VISIBLE_COLUMNS[0]}{row}:{VISIBLE_COLUMNS[-1]}{row}")
+    return f"{VISIBLE_COLUMNS[0]}{row}"
+
+
+def _principle_heading(ws: Worksheet, principle: Principle) -> None:
+    """Rows 1 to 3: the name, the description, and the live score."""
+    title = ws[_across(ws, 1)]
+    _text(title, principle.name)
+    title.font = _font(18, bold=True, color=ACCENT)
+    ws.row_dimensions[1].height = 30
+    about = ws[_across(ws, 2)]
+    _text(about, principle.description)
+    about.font = _font(11, color=MUTED)
+    about.alignment = WRAP_TOP
+    ws.row_dimensions[2].height = _height((principle.description, sum(WIDTHS.values()) - 2))
+    label = ws[f"{STATEMENT_COLUMN}3"]
+    label.value = "Your score for this principle (it updates as you answer):"
+    label.alignment = Alignment(horizontal="right", vertical="center")
+    label.font = _font(11, color=MUTED)
+    live = ws[f"{ANSWER_COLUMN}3"]
+    live.value = formulas.score_banner(principle.id)
+    live.font = _font(12, bold=True, color=ACCENT)
+    live.alignment = Alignment(vertical="center")
+    ws.row_dimensions[3].height = 24
+
+
+def _header_row(ws: Worksheet, row: int, labels: dict[str, str], wrap: bool = False) -> None:
+    for column, label in labels.items():
+        cell = ws[f"{column}{row}"]
+        cell.value = label
+        cell.font = _font(11, bold=True)
+        cell.fill = HEADER_FILL
+        cell.border = BOX
+        if wrap:
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+
+
+def _number_cell(ws: Worksheet, row: int, number: int) -> None:
+    cell = ws[f"{NUMBER_COLUMN}{row}"]
+    cell.value = number
+    cell.alignment = Alignment(horizontal="center", vertical="top")
+    cell.font = _font(color=MUTED)
+
+
+def _question_row(
+    wb: Workbook,
+    ws: Worksheet,
+    principle: Principle,
+    question: Question,
+    number: int,
+    row: int,
+    choices: str,
+) -> None:
+    """One statement: its text, the answer and comment cells, its dropdown, the hidden
+    helper formulas, and the Q_ and N_ names."""
+    _number_cell(ws, row, number)
+    statement = ws[f"{STATEMENT_COLUMN}{row}"]
+    _text(statement, question.text)
+    statement.font = _font()
+    statement.alignment = WRAP_TOP
+    statement.border = BOX
+    if question.guidance:
+        statement.value = CellRichText(
+            TextBlock(InlineFont(rFont=FONT, sz=11, color=INK), question.text + "\n"),
+            TextBlock(InlineFont(rFont=FONT, sz=9, i=True, color=MUTED), question.guidance),
+        )
+    answer = ws[f"{ANSWER_COLUMN}{row}"]
+    _input(answer)
+    _input(ws[f"{COMMENT_COLUMN}{row}"])
+    ws.add_data_validation(_dropdown(principle, question, number, choices, answer.coordinate))
+
+    ws[f"{QID_COLUMN}{row}"] = question.id
+    answer_ref, normal_ref = f"{ANSWER_COLUMN}{row}", f"{NORMAL_COLUMN}{row}"
+    ws[normal_ref] = formulas.normalised(answer_ref)
+    ws[f"{VALUE_COLUMN}{row}"] = formulas.answer_value(answer_ref, normal_ref)
+    ws[f"{WEIGHT_COLUMN}{row}"] = question.weight
+    for column in HIDDEN_HEADERS:
+        ws[f"{column}{row}"].protection = Protection(locked=True, hidden=True)
+
+    _add_name(wb, f"Q_{question.id}", ws.title, _abs(ANSWER_COLUMN, row))
+    _add_name(wb, f"N_{question.id}", ws.title, _abs(COMMENT_COLUMN, row))
+    width = WIDTHS[STATEMENT_COLUMN]
+    guidance_lines = _lines(question.guidance, width * 1.2) if question.guidance else 0
+    ws.row_dimensions[row].height = max(_height((question.text, width)) + guidance_lines * 12.5, 36)
+
+
+def _dropdown(
+    principle: Principle, question: Question, number: int, choices: str, cell: str
+) -> DataValidation:
+    dv = DataValidation(
+        type="list",
+        formula1=f'"{choices}"',
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        # The name is shortened to fit Excel's 32 units; the number always shows.
+        promptTitle=(
+            excel.fit(principle.name, excel.VALIDATION_TITLE - len(f" {number}")) + f" {number}"
+        ),
+        prompt=question.guidance or "Choose an answer from the list.",
+        errorTitle="Not one of the listed answers",
+        error=(
+            "Please choose an answer from the list. You can keep what you typed, "
+            "but it will show as an error and will not be scored."
+        ),
+    )
+    dv.add(cell)
+    return dv
+
+
+def _action_table(wb: Workbook, ws: Worksheet, principle: Principle, row: int, rows: int) -> None:
+    """The suggested-actions table from ``row``: a heading, a line of help, a header
+    row, then ``rows`` rows to type into, named ACTIONS_<principle>."""
+    heading = ws[_across(ws, row)]
+    heading.value = "Suggested actions"
+    heading.font = _font(13, bold=True, color=ACCENT)
+    ws.row_dimensions[row].height = 22
+    help_cell = ws[_across(ws, row + 1)]
+    help_cell.value = (
+        "What would strengthen this part of the partnership? Suggest actions, "
+        "who could own them and by when."
+    )
+    help_cell.font = _font(10, italic=True, color=MUTED)
+    header = row + 2
+    _header_row(ws, header, dict(zip((NUMBER_COLUMN, *ACTION_COLUMNS), ("#", *ACTION_HEADERS))))
+    for n in range(1, rows + 1):
+        r = header + n
+        _number_cell(ws, r, n)
+        for column in ACTION_COLUMNS:
+            _input(ws[f"{column}{r}"])
+        ws[f"{QID_COLUMN}{r}"] = f"{ACTION_MARK}:{principle.id}:{n}"
+        ws.row_dimensions[r].height = 32
+    span = _span(ACTION_COLUMNS[0], header + 1, ACTION_COLUMNS[-1], header + rows)
+    _add_name(wb, f"ACTIONS_{principle.id}", ws.title, span)
+
+
 # --- summary sheet ------------------------------------------------------------
+
+
+SUMMARY_WIDTHS = {"A": 3, "B": 22, "C": 10, "D": 13, "E": 11, "F": 12, "G": 12, "H": 44}
+# Defined names on a principle's result row, and the summary column each names.
+RESULT_NAMES = {"SCORE": "score", "BAND": "band", "ANSWERED": "ans", "COVERAGE": "cov"}
+RESULT_NAMES["PROVISIONAL"] = "prov"
+OVERALL_NAMES = {"SCORE": "score", "BAND": "band", "PROVISIONAL": "prov"}
 
 
 def _write_summary(
@@ -446,18 +492,47 @@ def _write_summary(
     cells: dict[str, PrincipleCells],
     fn: formulas.Functions,
 ) -> None:
-    th = template.thresholds
-    limits = (formulas.num(th.strength), formulas.num(th.developing))
-    for column, width in zip("ABCDEFGH", (3, 22, 10, 13, 11, 12, 12, 44)):
+    for column, width in SUMMARY_WIDTHS.items():
         ws.column_dimensions[column].width = width
-    ws.merge_cells("B1:H1")
-    ws["B1"] = "Your COUPLE summary"
-    ws["B1"].font = _font(18, bold=True, color=ACCENT)
+    _summary_intro(ws, template, meta)
+    labels = {column: label for column, label in SUMMARY_COLUMNS.values()}
+    _header_row(ws, SUMMARY_HEADER_ROW, labels)
+    for column in labels:
+        ws[f"{column}{SUMMARY_HEADER_ROW}"].alignment = Alignment(horizontal=_align(column))
+    for principle in template.principles:
+        row = _principle_result(ws, template, principle, cells[principle.id], fn)
+        _name_row(wb, ws, principle.id, row, RESULT_NAMES)
+    first = SUMMARY_HEADER_ROW + 1
+    last = first + len(template.principles) - 1
+    _overall_result(ws, template, first, last, fn)
+    _name_row(wb, ws, "OVERALL", last + 1, OVERALL_NAMES)
+    _style_results(ws, first, last + 1)
+    ws.add_chart(_radar(ws, template, first, last), f"{SUMMARY_COLUMN['name']}{last + 4}")
+    _print_setup(ws, meta, landscape=False)
+    _protect(ws)
+
+
+def _align(column: str) -> str:
+    """Text columns (the principle and its status) left, numbers and bands centred."""
+    return "left" if column in (SUMMARY_COLUMN["name"], SUMMARY_COLUMN["prov"]) else "center"
+
+
+def _at(key: str, row: int) -> str:
+    return f"{SUMMARY_COLUMN[key]}{row}"
+
+
+def _summary_intro(ws: Worksheet, template: Template, meta: WorkbookMetadata) -> None:
+    """Rows 1 to 3: the title, who and which round, and how to read the scores."""
+    th = template.thresholds
+    span = f"{SUMMARY_COLUMN['name']}{{row}}:{SUMMARY_COLUMN['prov']}{{row}}"
+    for row in (1, 2, 3):
+        ws.merge_cells(span.format(row=row))
+    title, who, how = (ws[_at("name", row)] for row in (1, 2, 3))
+    title.value = "Your COUPLE summary"
+    title.font = _font(18, bold=True, color=ACCENT)
     ws.row_dimensions[1].height = 30
-    ws.merge_cells("B2:H2")
-    _text(ws["B2"], f"{meta.partner} · {meta.partnership_name} · {meta.round}")
-    ws["B2"].font = _font(11, color=MUTED)
-    ws.merge_cells("B3:H3")
+    _text(who, f"{meta.partner} · {meta.partnership_name} · {meta.round}")
+    who.font = _font(11, color=MUTED)
     points = template.engine_scale.points
     note = (
         f"Scores update as you answer. Each score is the average of your rated answers "
@@ -468,113 +543,110 @@ def _write_summary(
         f"{scoring.CONCERN}. A score is provisional when fewer than "
         f"{th.min_coverage:.0%} of its statements have a rated answer."
     )
-    _text(ws["B3"], note)
-    ws["B3"].font = _font(10, color=MUTED)
-    ws["B3"].alignment = WRAP_TOP
+    _text(how, note)
+    how.font = _font(10, color=MUTED)
+    how.alignment = WRAP_TOP
     ws.row_dimensions[3].height = _height((note, 120), size=10)
 
-    header = SUMMARY_HEADER_ROW
-    for column, label in zip("BCDEFGH", SUMMARY_COLUMNS):
-        cell = ws[f"{column}{header}"]
-        cell.value = label
-        cell.font = _font(11, bold=True)
-        cell.fill = HEADER_FILL
-        cell.border = BOX
-        cell.alignment = Alignment(horizontal="left" if column in "BH" else "center")
 
-    columns = dict(zip(("name", "score", "band", "ans", "tot", "cov", "prov"), "BCDEFGH"))
+def _principle_result(
+    ws: Worksheet,
+    template: Template,
+    principle: Principle,
+    pc: PrincipleCells,
+    fn: formulas.Functions,
+) -> int:
+    """A principle's row of results, from its sheet's answers; returns the row."""
+    th = template.thresholds
+    limits = (formulas.num(th.strength), formulas.num(th.developing))
 
-    def row_cells(r: int) -> dict[str, str]:
-        return {key: f"{column}{r}" for key, column in columns.items()}
+    def column(letter: str) -> str:
+        return _ref(pc.sheet, _span(letter, pc.first_row, letter, pc.last_row))
 
-    def name_cells(suffix: str, r: int, names: dict[str, str]) -> None:
-        for name, key in names.items():
-            _add_name(wb, f"{name}_{suffix}", ws.title, _abs(columns[key], r))
-
-    def provisional_test(coverage_cell: str) -> str:
-        minimum = formulas.num(th.min_coverage)
-        return fn.test(
-            "COUPLE_PROVISIONAL",
-            (coverage_cell, minimum),
-            formulas.below_minimum(coverage_cell, th.min_coverage),
-        )
-
-    for principle in template.principles:
-        pc = cells[principle.id]
-        r = pc.summary_row
-        c = row_cells(r)
-        values = _ref(pc.sheet, f"${VALUE_COLUMN}${pc.first_row}:${VALUE_COLUMN}${pc.last_row}")
-        weights = _ref(pc.sheet, f"${WEIGHT_COLUMN}${pc.first_row}:${WEIGHT_COLUMN}${pc.last_row}")
-        qids = _ref(pc.sheet, f"${QID_COLUMN}${pc.first_row}:${QID_COLUMN}${pc.last_row}")
-        _text(ws[c["name"]], principle.name)
-        answers = _ref(pc.sheet, f"${ANSWER_COLUMN}${pc.first_row}:${ANSWER_COLUMN}${pc.last_row}")
-        ws[c["score"]] = fn.wrap(
-            "COUPLE_SCORE",
-            (answers, weights, formulas.ACCEPT_TABLE),
-            formulas.principle_score(values, weights),
-        )
-        ws[c["band"]] = fn.wrap("COUPLE_BAND", (c["score"], *limits), formulas.band(c["score"], th))
-        ws[c["ans"]] = fn.wrap(
-            "COUPLE_ANSWERED", (answers, formulas.ACCEPT_TABLE), formulas.answered(values)
-        )
-        ws[c["tot"]] = formulas.question_count(qids)
-        ws[c["cov"]] = formulas.coverage(c["ans"], c["tot"])
-        ws[c["prov"]] = (
-            f"=IF(ISERROR({c['score']}),"
-            f"{formulas.text(f'Check the answers on the {principle.name} sheet')},"
-            f'IF({provisional_test(c["cov"])},{formulas.text(formulas.PROVISIONAL)},""))'
-        )
-        name_cells(
-            principle.id,
-            r,
-            {
-                "SCORE": "score",
-                "BAND": "band",
-                "ANSWERED": "ans",
-                "COVERAGE": "cov",
-                "PROVISIONAL": "prov",
-            },
-        )
-
-    first = SUMMARY_HEADER_ROW + 1
-    last = first + len(template.principles) - 1
-    r = last + 1
-    c = row_cells(r)
-    ws[c["name"]] = "Overall"
-    ws[c["score"]] = fn.wrap(
-        "COUPLE_OVERALL", (f"C{first}:C{last}",), formulas.overall_score(f"C{first}:C{last}")
+    values, weights = column(VALUE_COLUMN), column(WEIGHT_COLUMN)
+    answers, qids = column(ANSWER_COLUMN), column(QID_COLUMN)
+    row = pc.summary_row
+    score, band, ans, tot, cov, prov = (
+        _at(key, row) for key in ("score", "band", "ans", "tot", "cov", "prov")
     )
-    ws[c["band"]] = fn.wrap("COUPLE_BAND", (c["score"], *limits), formulas.band(c["score"], th))
-    ws[c["ans"]] = f"=SUM(E{first}:E{last})"
-    ws[c["tot"]] = f"=SUM(F{first}:F{last})"
-    ws[c["cov"]] = formulas.coverage(c["ans"], c["tot"])
-    ws[c["prov"]] = formulas.overall_provisional(
-        [f"G{rr}" for rr in range(first, last + 1)], f"E{first}:E{last}", th.min_coverage
+    _text(ws[_at("name", row)], principle.name)
+    ws[score] = fn.wrap(
+        "COUPLE_SCORE",
+        (answers, weights, formulas.ACCEPT_TABLE),
+        formulas.principle_score(values, weights),
     )
-    name_cells("OVERALL", r, {"SCORE": "score", "BAND": "band", "PROVISIONAL": "prov"})
+    ws[band] = fn.wrap("COUPLE_BAND", (score, *limits), formulas.band(score, th))
+    ws[ans] = fn.wrap(
+        "COUPLE_ANSWERED", (answers, formulas.ACCEPT_TABLE), formulas.answered(values)
+    )
+    ws[tot] = formulas.question_count(qids)
+    ws[cov] = formulas.coverage(ans, tot)
+    below = fn.test(
+        "COUPLE_PROVISIONAL",
+        (cov, formulas.num(th.min_coverage)),
+        formulas.below_minimum(cov, th.min_coverage),
+    )
+    ws[prov] = formulas.principle_status(score, below, principle.name)
+    return row
 
-    for rr in range(first, r + 1):
-        bold = rr == r
-        for column in "BCDEFGH":
-            cell = ws[f"{column}{rr}"]
+
+def _overall_result(
+    ws: Worksheet, template: Template, first: int, last: int, fn: formulas.Functions
+) -> None:
+    """The Overall row, under the principles' rows ``first`` to ``last``."""
+    th = template.thresholds
+    limits = (formulas.num(th.strength), formulas.num(th.developing))
+    row = last + 1
+
+    def rows_of(key: str) -> str:
+        return f"{_at(key, first)}:{_at(key, last)}"
+
+    score = _at("score", row)
+    ws[_at("name", row)] = "Overall"
+    ws[score] = fn.wrap(
+        "COUPLE_OVERALL", (rows_of("score"),), formulas.overall_score(rows_of("score"))
+    )
+    ws[_at("band", row)] = fn.wrap("COUPLE_BAND", (score, *limits), formulas.band(score, th))
+    ws[_at("ans", row)] = f"=SUM({rows_of('ans')})"
+    ws[_at("tot", row)] = f"=SUM({rows_of('tot')})"
+    ws[_at("cov", row)] = formulas.coverage(_at("ans", row), _at("tot", row))
+    ws[_at("prov", row)] = formulas.overall_provisional(
+        [_at("cov", r) for r in range(first, last + 1)], rows_of("ans"), th.min_coverage
+    )
+
+
+def _name_row(wb: Workbook, ws: Worksheet, suffix: str, row: int, names: dict[str, str]) -> None:
+    for name, key in names.items():
+        _add_name(wb, f"{name}_{suffix}", ws.title, _abs(SUMMARY_COLUMN[key], row))
+
+
+def _style_results(ws: Worksheet, first: int, overall: int) -> None:
+    """Borders, fonts and number formats of the result rows, and the band colours."""
+    for row in range(first, overall + 1):
+        for column, _ in SUMMARY_COLUMNS.values():
+            cell = ws[f"{column}{row}"]
             cell.border = BOX
-            cell.font = _font(11, bold=bold)
-            cell.alignment = Alignment(
-                horizontal="left" if column in "BH" else "center", vertical="center"
-            )
-        ws[f"C{rr}"].number_format = "0.0"
-        ws[f"G{rr}"].number_format = "0%"
-        ws.row_dimensions[rr].height = 20
+            cell.font = _font(11, bold=row == overall)
+            cell.alignment = Alignment(horizontal=_align(column), vertical="center")
+        ws[_at("score", row)].number_format = "0.0"
+        ws[_at("cov", row)].number_format = "0%"
+        ws.row_dimensions[row].height = 20
+    scores = f"{_at('score', first)}:{_at('band', overall)}"
+    band_cell = f"${SUMMARY_COLUMN['band']}{first}"
     for band_word, (fill, color) in BAND_STYLES.items():
-        highlight(ws, f"C{first}:D{r}", f'$D{first}="{band_word}"', fill, color)
-    highlight(ws, f"C{first}:D{r}", f"ISERROR($C{first})", *ERROR_STYLE)
+        highlight(ws, scores, f'{band_cell}="{band_word}"', fill, color)
+    highlight(ws, scores, f"ISERROR(${SUMMARY_COLUMN['score']}{first})", *ERROR_STYLE)
 
+
+def _radar(ws: Worksheet, template: Template, first: int, last: int) -> RadarChart:
     chart = RadarChart()
     chart.type = "marker"
     chart.style = 26
     chart.title = "Your scores by principle"
-    data = Reference(ws, min_col=3, min_row=header, max_row=last)
-    labels = Reference(ws, min_col=2, min_row=first, max_row=last)
+    score_col = column_index(SUMMARY_COLUMN["score"]) + 1
+    name_col = column_index(SUMMARY_COLUMN["name"]) + 1
+    data = Reference(ws, min_col=score_col, min_row=SUMMARY_HEADER_ROW, max_row=last)
+    labels = Reference(ws, min_col=name_col, min_row=first, max_row=last)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(labels)
     chart.y_axis.scaling.min = 0
@@ -584,89 +656,33 @@ def _write_summary(
     chart.legend = None
     chart.height = 9
     chart.width = 16
-    ws.add_chart(chart, f"B{r + 3}")
-
-    _print_setup(ws, meta, landscape=False)
-    _protect(ws)
+    return chart
 
 
 # --- start sheet --------------------------------------------------------------
 
 
+LABEL_COLUMN, TEXT_COLUMN = "B", "C"  # the Start sheet's two columns
+START_BODY_WIDTH = 96
+
+
 def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: WorkbookMetadata) -> None:
-    ws.column_dimensions["A"].width = 3
-    ws.column_dimensions["B"].width = 24
-    ws.column_dimensions["C"].width = 72
-    body_width = 96
-
-    ws.merge_cells("B1:C1")
-    _text(ws["B1"], template.title)
-    ws["B1"].font = _font(18, bold=True, color=ACCENT)
+    for column, width in {"A": 3, LABEL_COLUMN: 24, TEXT_COLUMN: 72}.items():
+        ws.column_dimensions[column].width = width
+    ws.merge_cells(f"{LABEL_COLUMN}1:{TEXT_COLUMN}1")
+    title = ws[f"{LABEL_COLUMN}1"]
+    _text(title, template.title)
+    title.font = _font(18, bold=True, color=ACCENT)
     ws.row_dimensions[1].height = 30
-
-    row = 3
-    due = meta.due_date.strftime("%d %B %Y").lstrip("0") if meta.due_date else "as soon as you can"
-    facts = [
-        ("Partnership", meta.partnership_name),
-        ("Your organisation", meta.partner),
-        ("Round", meta.round),
-        ("Please return by", due),
-        ("Return it to", meta.contact or "the partnership coordinator who sent it to you"),
-    ]
-    for label, value in facts:
-        ws[f"B{row}"] = label
-        ws[f"B{row}"].font = _font(bold=True)
-        ws[f"C{row}"] = value
-        ws[f"C{row}"].data_type = "s"
-        ws[f"C{row}"].font = _font()
-        ws[f"C{row}"].alignment = WRAP_TOP
-        row += 1
-
-    row += 1
-    ws[f"B{row}"] = "About you"
-    ws[f"B{row}"].font = _font(13, bold=True, color=ACCENT)
-    row += 1
-    for label, name, fmt in (
-        ("Your name", "RESPONDENT_NAME", None),
-        ("Your role", "RESPONDENT_ROLE", None),
-        ("Date completed", "RESPONDENT_DATE", "d mmmm yyyy"),
-    ):
-        ws[f"B{row}"] = label
-        ws[f"B{row}"].font = _font(bold=True)
-        _input(ws[f"C{row}"], fmt)
-        ws.row_dimensions[row].height = 20
-        _add_name(wb, name, ws.title, _abs("C", row))
-        row += 1
-
-    def section(title: str, paragraphs: list[str | tuple[str, str]]) -> None:
-        nonlocal row
-        row += 1
-        ws[f"B{row}"] = title
-        ws[f"B{row}"].font = _font(13, bold=True, color=ACCENT)
-        row += 1
-        for paragraph in paragraphs:
-            ws.merge_cells(f"B{row}:C{row}")
-            if isinstance(paragraph, tuple):
-                lead, rest = paragraph
-                ws[f"B{row}"] = CellRichText(
-                    TextBlock(InlineFont(rFont=FONT, sz=11, b=True, color=INK), f"{lead}: "),
-                    TextBlock(InlineFont(rFont=FONT, sz=11, color=INK), rest),
-                )
-                paragraph = f"{lead}: {rest}"
-            else:
-                _text(ws[f"B{row}"], paragraph)
-            ws[f"B{row}"].font = _font()
-            ws[f"B{row}"].alignment = WRAP_TOP
-            ws.row_dimensions[row].height = _height((paragraph, body_width))
-            row += 1
-
-    section("What is COUPLE?", [template.introduction])
-    section(
-        "The principles",
-        [(p.name, p.description) for p in template.principles],
-    )
+    row = _start_facts(ws, meta, 3)
+    row = _about_you(wb, ws, row + 1)
+    row = _start_section(ws, row, "What is COUPLE?", [template.introduction])
+    principles = [(p.name, p.description) for p in template.principles]
+    row = _start_section(ws, row, "The principles", principles)
     unscored = " or ".join(f"“{u}”" for u in template.engine_scale.unscored)
-    section(
+    row = _start_section(
+        ws,
+        row,
         "How to answer",
         [
             "1. Fill in your name and role above.",
@@ -682,7 +698,9 @@ def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: Workbook
             "Only the yellow cells can be changed. Please do not rename or delete sheets.",
         ],
     )
-    section(
+    _start_section(
+        ws,
+        row,
         "Sending it back",
         [
             "Excel or LibreOffice: save the file (keep it as .xlsx) and attach it to an email.",
@@ -695,6 +713,76 @@ def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: Workbook
     _print_setup(ws, meta, landscape=False)
     _protect(ws)
     ws.sheet_view.showGridLines = False
+
+
+def _label(ws: Worksheet, row: int, text: str, size: float = 11, heading: bool = False) -> None:
+    cell = ws[f"{LABEL_COLUMN}{row}"]
+    cell.value = text
+    cell.font = _font(size, bold=True, color=ACCENT if heading else INK)
+
+
+def _start_facts(ws: Worksheet, meta: WorkbookMetadata, row: int) -> int:
+    """The partnership, the partner, the round, when and to whom; returns the next row."""
+    due = meta.due_date.strftime("%d %B %Y").lstrip("0") if meta.due_date else "as soon as you can"
+    facts = [
+        ("Partnership", meta.partnership_name),
+        ("Your organisation", meta.partner),
+        ("Round", meta.round),
+        ("Please return by", due),
+        ("Return it to", meta.contact or "the partnership coordinator who sent it to you"),
+    ]
+    for label, value in facts:
+        _label(ws, row, label)
+        cell = ws[f"{TEXT_COLUMN}{row}"]
+        _text(cell, value)
+        cell.font = _font()
+        cell.alignment = WRAP_TOP
+        row += 1
+    return row
+
+
+def _about_you(wb: Workbook, ws: Worksheet, row: int) -> int:
+    """The respondent's name, role and date, as named input cells; returns the next row."""
+    _label(ws, row, "About you", 13, heading=True)
+    row += 1
+    for label, name, fmt in (
+        ("Your name", "RESPONDENT_NAME", None),
+        ("Your role", "RESPONDENT_ROLE", None),
+        ("Date completed", "RESPONDENT_DATE", "d mmmm yyyy"),
+    ):
+        _label(ws, row, label)
+        _input(ws[f"{TEXT_COLUMN}{row}"], fmt)
+        ws.row_dimensions[row].height = 20
+        _add_name(wb, name, ws.title, _abs(TEXT_COLUMN, row))
+        row += 1
+    return row
+
+
+def _start_section(
+    ws: Worksheet, row: int, title: str, paragraphs: list[str | tuple[str, str]]
+) -> int:
+    """A heading after a blank row, then one merged paragraph a row (a (lead, rest) pair
+    shows its lead in bold); returns the next row."""
+    row += 1
+    _label(ws, row, title, 13, heading=True)
+    row += 1
+    for paragraph in paragraphs:
+        ws.merge_cells(f"{LABEL_COLUMN}{row}:{TEXT_COLUMN}{row}")
+        cell = ws[f"{LABEL_COLUMN}{row}"]
+        if isinstance(paragraph, tuple):
+            lead, rest = paragraph
+            cell.value = CellRichText(
+                TextBlock(InlineFont(rFont=FONT, sz=11, b=True, color=INK), f"{lead}: "),
+                TextBlock(InlineFont(rFont=FONT, sz=11, color=INK), rest),
+            )
+            paragraph = f"{lead}: {rest}"
+        else:
+            _text(cell, paragraph)
+        cell.font = _font()
+        cell.alignment = WRAP_TOP
+        ws.row_dimensions[row].height = _height((paragraph, START_BODY_WIDTH))
+        row += 1
+    return row
 
 
 # --- saving -------------------------------------------------------------------
