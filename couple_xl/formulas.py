@@ -138,6 +138,32 @@ def overall_provisional(coverage_cells: list[str], answered_cells: str, minimum:
     return f'=IF(OR({",".join(tests)},COUNTIF({answered_cells},0)>0),{text(PROVISIONAL)},"")'
 
 
+# --- statistics across partners (the summary's Compare sheets) -------------------
+
+
+def mean_of(cells: str) -> str:
+    return f'=IF(COUNT({cells})=0,"",AVERAGE({cells}))'
+
+
+def spread_of(cells: str) -> str:
+    return f'=IF(COUNT({cells})=0,"",MAX({cells})-MIN({cells}))'
+
+
+def sd_of(cells: str) -> str:
+    """The population standard deviation, as scoring.population_sd."""
+    return f'=IF(COUNT({cells})=0,"",STDEVP({cells}))'
+
+
+def spread_reaches(cells: str, limit: str) -> str:
+    """TRUE when the spread reaches ``limit``, rounded as the engine rounds (no leading =)."""
+    return f"ROUND(MAX({cells})-MIN({cells}),{_R})>={limit}"
+
+
+def agreement(cells: str, disagree_test: str, disagree_word: str) -> str:
+    """Blank with fewer than two scores; else the disagreement word or "Agree"."""
+    return f'=IF(COUNT({cells})<2,"",IF({disagree_test},{text(disagree_word)},"Agree"))'
+
+
 # --- COUPLE_ functions with a native fallback ------------------------------------
 
 NATIVE = "native"  # native formulas only

@@ -409,137 +409,171 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
 # --- Comparison ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Spans:
+    """Where a Compare sheet's score table stands (0-based): its header row, the first and
+    last principle rows, and the columns of the partners and of the statistics after them."""
+
+    header: int
+    first: int
+    last: int
+    partners: int  # how many partner columns, from column 1
+
+    @property
+    def mean(self) -> int:
+        return self.partners + 1
+
+    @property
+    def spread(self) -> int:
+        return self.partners + 2
+
+    @property
+    def agreement(self) -> int:
+        return self.partners + 4
+
+    @property
+    def charts(self) -> int:
+        return self.partners + 6  # a blank column after the table, then the charts
+
+
+RADAR_SIZE = {"width": 560, "height": 380}
+BARS_SIZE = {"width": 560, "height": 280}
+ROW_PX = 20  # a row's height in pixels, near enough, to stack the charts
+
+
 def _comparison(
     book: _Book, p: PartnershipResult, level: str, index: int, fn: formulas.Functions
 ) -> None:
+    """One partnership's latest round: scores, bands and coverage by partner, and charts."""
     r = p.rounds[-1]
-    th = r.template.thresholds
     partners = list(r.partners.values()) if level == PARTNER else []
     n = len(partners)
     widths = {0: 24} | {1 + i: 20 for i in range(n)} | {1 + n + i: 12 for i in range(4)}
-    title = f"Compare {index} {p.partnership_id}"[:31]
-    sheet = book.sheet(title, widths)
+    sheet = book.sheet(f"Compare {index} {p.partnership_id}"[:31], widths)
     sheet.title(
         f"{p.name}: {r.round} ({r.round_date:%d %B %Y})",
-        "Scores are each partner's mean over its respondents (n). "
-        f"Partners disagree when their scores differ by {formulas.num(th.disagreement)} or more. "
+        "Scores are each partner's mean over its respondents (n). Partners disagree when "
+        f"their scores differ by {formulas.num(r.template.thresholds.disagreement)} or more. "
         + ("Earlier rounds are on the Trend sheet." if len(p.rounds) > 1 else ""),
     )
-    sheet.heading("Scores")
-    header = ["Principle"] + [f"{pr.partner} (n={len(pr.respondents)})" for pr in partners]
-    header_row = sheet.header([*header, "Mean", "Spread", "SD", "Agreement"])
-    limit = formulas.num(th.disagreement)
-    for principle in r.template.principles:
-        summary = r.principles[principle.id]
-        row_no = sheet.row
-        scores = [Styled(_score(pr.principles[principle.id].score), "score") for pr in partners]
-        if n:
-            rng = f"{_cell(row_no, 1)}:{_cell(row_no, n)}"
-            mean = Formula(
-                fn.wrap("COUPLE_OVERALL", (rng,), f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))'),
-                _score(summary.mean),
-            )
-            spread = Formula(
-                fn.wrap("COUPLE_SPREAD", (rng,), f'=IF(COUNT({rng})=0,"",MAX({rng})-MIN({rng}))'),
-                _score(summary.spread),
-            )
-            sd = Formula(
-                fn.wrap("COUPLE_SD", (rng,), f'=IF(COUNT({rng})=0,"",STDEVP({rng}))'),
-                _score(summary.sd),
-            )
-            test = fn.test(
-                "COUPLE_DISAGREE", (rng, limit), f"ROUND(MAX({rng})-MIN({rng}),9)>={limit}"
-            )
-            present = sum(pr.principles[principle.id].score is not None for pr in partners)
-            agree = Formula(
-                f'=IF(COUNT({rng})<2,"",IF({test},"{DISAGREE}","Agree"))',
-                "" if present < 2 else (DISAGREE if summary.disagree else "Agree"),
-            )
-        else:
-            mean, spread, sd = _score(summary.mean), _score(summary.spread), _score(summary.sd)
-            agree = (
-                DISAGREE if summary.disagree else ("Agree" if summary.spread is not None else "")
-            )
-        sheet.append(
-            [
-                Styled(principle.name, "bold"),
-                *scores,
-                Styled(mean, "score_bold"),
-                Styled(spread, "score"),
-                Styled(sd, "sd"),
-                agree,
-            ]
-        )
-    first, last = header_row + 1, sheet.row - 1
-    sheet.append(
-        [Styled("Overall", "bold")]
-        + [Styled(_score(pr.overall), "score_bold") for pr in partners]
-        + [Styled(_score(r.overall), "score_bold")]
-    )
-    agree_col = n + 4
-    sheet.highlight(
-        first, agree_col, last, agree_col, f'={_cell(first, agree_col)}="{DISAGREE}"', "error"
-    )
-    if r.weakest:
-        weakest = r.template.principle(r.weakest)
-        mean = r.principles[r.weakest].mean
-        sheet.append([Styled(f"Weakest principle: {weakest.name} (mean {mean:.1f}).", "bold")])
-
+    spans = _comparison_scores(sheet, r, partners, fn)
     if partners:
-        sheet.blank()
-        sheet.heading("Bands")
-        sheet.header(["Principle"] + [pr.partner for pr in partners] + ["Mean"])
-        band_first = sheet.row
-        for principle in r.template.principles:
-            s = r.principles[principle.id]
-            sheet.append(
-                [Styled(principle.name, "bold")]
-                + [
-                    _band_text(
-                        pr.principles[principle.id].band, pr.principles[principle.id].provisional
-                    )
-                    for pr in partners
-                ]
-                + [_band_text(s.band)]
-            )
-        _band_colours(sheet, band_first, 1, sheet.row - 1, n + 1)
-
-        sheet.blank()
-        sheet.heading("Coverage: rated answers of questions asked")
-        sheet.header(["Principle"] + [pr.partner for pr in partners])
-        for principle in r.template.principles:
-            sheet.append(
-                [Styled(principle.name, "bold")]
-                + [Styled(pr.principles[principle.id].coverage, "pct") for pr in partners]
-            )
-
+        _comparison_bands(sheet, r, partners)
+        _comparison_coverage(sheet, r, partners)
         radar = book.wb.add_chart({"type": "radar", "subtype": "with_markers"})
         for i in range(1, n + 1):
             radar.add_series(
                 {
-                    "name": [sheet.ws.name, header_row, i],
-                    "categories": [sheet.ws.name, first, 0, last, 0],
-                    "values": [sheet.ws.name, first, i, last, i],
+                    "name": [sheet.ws.name, spans.header, i],
+                    "categories": [sheet.ws.name, spans.first, 0, spans.last, 0],
+                    "values": [sheet.ws.name, spans.first, i, spans.last, i],
                 }
             )
         radar.set_title({"name": "Scores by partner"})
         radar.set_y_axis({"min": 0, "max": r.template.engine_scale.values[-1], "major_unit": 1})
-        radar.set_size({"width": 560, "height": 380})
-        sheet.ws.insert_chart(1, n + 6, radar)
-
+        radar.set_size(RADAR_SIZE)
+        sheet.ws.insert_chart(1, spans.charts, radar)
     bars = book.wb.add_chart({"type": "bar"})
     bars.add_series(
         {
             "name": "Spread",
-            "categories": [sheet.ws.name, first, 0, last, 0],
-            "values": [sheet.ws.name, first, n + 2, last, n + 2],
+            "categories": [sheet.ws.name, spans.first, 0, spans.last, 0],
+            "values": [sheet.ws.name, spans.first, spans.spread, spans.last, spans.spread],
         }
     )
     bars.set_title({"name": "Spread between partners"})
     bars.set_x_axis({"min": 0})
     bars.set_legend({"none": True})
-    bars.set_size({"width": 560, "height": 280})
-    sheet.ws.insert_chart(21, n + 6, bars)
+    bars.set_size(BARS_SIZE)
+    below_radar = 1 + -(-RADAR_SIZE["height"] // ROW_PX) + 1
+    sheet.ws.insert_chart(below_radar, spans.charts, bars)
+
+
+def _comparison_scores(sheet: _Sheet, r, partners: list, fn: formulas.Functions) -> _Spans:
+    """Principle x partner scores with mean, spread, SD and agreement (live formulas that
+    carry the engine's values), the overall row and the weakest principle."""
+    n = len(partners)
+    limit = formulas.num(r.template.thresholds.disagreement)
+    sheet.heading("Scores")
+    header = ["Principle"] + [f"{pr.partner} (n={len(pr.respondents)})" for pr in partners]
+    header_row = sheet.header([*header, "Mean", "Spread", "SD", "Agreement"])
+    for principle in r.template.principles:
+        summary = r.principles[principle.id]
+        scores = [pr.principles[principle.id].score for pr in partners]
+        if n:
+            cells = f"{_cell(sheet.row, 1)}:{_cell(sheet.row, n)}"
+            present = sum(score is not None for score in scores)
+            stats: list[Any] = [
+                Formula(fn.wrap("COUPLE_OVERALL", (cells,), formulas.mean_of(cells)),
+                        _score(summary.mean)),
+                Formula(fn.wrap("COUPLE_SPREAD", (cells,), formulas.spread_of(cells)),
+                        _score(summary.spread)),
+                Formula(fn.wrap("COUPLE_SD", (cells,), formulas.sd_of(cells)),
+                        _score(summary.sd)),
+                Formula(
+                    formulas.agreement(
+                        cells,
+                        fn.test("COUPLE_DISAGREE", (cells, limit),
+                                formulas.spread_reaches(cells, limit)),
+                        DISAGREE,
+                    ),
+                    "" if present < 2 else (DISAGREE if summary.disagree else "Agree"),
+                ),
+            ]  # fmt: skip
+        else:
+            agree = DISAGREE if summary.disagree else "Agree"
+            stats = [
+                _score(summary.mean),
+                _score(summary.spread),
+                _score(summary.sd),
+                agree if summary.spread is not None else "",
+            ]
+        sheet.append(
+            [Styled(principle.name, "bold")]
+            + [Styled(_score(score), "score") for score in scores]
+            + [Styled(stats[0], "score_bold"), Styled(stats[1], "score"),
+               Styled(stats[2], "sd"), stats[3]]
+        )  # fmt: skip
+    spans = _Spans(header_row, header_row + 1, sheet.row - 1, n)
+    sheet.append(
+        [Styled("Overall", "bold")]
+        + [Styled(_score(pr.overall), "score_bold") for pr in partners]
+        + [Styled(_score(r.overall), "score_bold")]
+    )
+    col = spans.agreement
+    criteria = f'={_cell(spans.first, col)}="{DISAGREE}"'
+    sheet.highlight(spans.first, col, spans.last, col, criteria, "error")
+    if r.weakest:
+        weakest = r.template.principle(r.weakest)
+        mean = r.principles[r.weakest].mean
+        sheet.append([Styled(f"Weakest principle: {weakest.name} (mean {mean:.1f}).", "bold")])
+    return spans
+
+
+def _comparison_bands(sheet: _Sheet, r, partners: list) -> None:
+    sheet.blank()
+    sheet.heading("Bands")
+    sheet.header(["Principle"] + [pr.partner for pr in partners] + ["Mean"])
+    first = sheet.row
+    for principle in r.template.principles:
+        results = [pr.principles[principle.id] for pr in partners]
+        sheet.append(
+            [Styled(principle.name, "bold")]
+            + [_band_text(x.band, x.provisional) for x in results]
+            + [_band_text(r.principles[principle.id].band)]
+        )
+    _band_colours(sheet, first, 1, sheet.row - 1, len(partners) + 1)
+
+
+def _comparison_coverage(sheet: _Sheet, r, partners: list) -> None:
+    sheet.blank()
+    sheet.heading("Coverage: rated answers of questions asked")
+    sheet.header(["Principle"] + [pr.partner for pr in partners])
+    for principle in r.template.principles:
+        sheet.append(
+            [Styled(principle.name, "bold")]
+            + [Styled(pr.principles[principle.id].coverage, "pct") for pr in partners]
+        )
 
 
 # --- Questions ----------------------------------------------------------------------
