@@ -11,8 +11,8 @@ from .consolidate import Consolidation
 from .errors import Finding
 from .files import atomic_target, make_folder
 from .levels import PARTNER
+from .report_rows import answer_rows, score_rows
 from .returns import typed_value
-from .summary import answer_rows
 
 ANSWER_FIELDS = [
     "partnership",
@@ -53,45 +53,6 @@ def _atomic_text(path: Path, write) -> None:
         encoding = "utf-8-sig" if path.suffix == ".csv" else "utf-8"
         with open(tmp, "w", encoding=encoding, newline="") as f:
             write(f)
-
-
-def score_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, Any]]:
-    rows = []
-    for p in result.partnerships:
-        for r in p.rounds:
-            base = {"partnership": p.partnership_id, "round": r.round}
-            for principle in r.template.principles:
-                s = r.principles[principle.id]
-                rows.append(
-                    {
-                        **base,
-                        "partner": "",
-                        "principle": principle.id,
-                        "score": s.mean,
-                        "band": s.band or "",
-                        "answered": "",
-                        "total": "",
-                        "provisional": "",
-                    }
-                )
-            if level != PARTNER:
-                continue
-            for pr in r.partners.values():
-                for principle in r.template.principles:
-                    s = pr.principles[principle.id]
-                    rows.append(
-                        {
-                            **base,
-                            "partner": pr.partner,
-                            "principle": principle.id,
-                            "score": s.score,
-                            "band": s.band or "",
-                            "answered": s.answered,
-                            "total": s.total,
-                            "provisional": s.provisional,
-                        }
-                    )
-    return rows
 
 
 def write_csv(

@@ -9,7 +9,6 @@ came from a return stays exactly as typed, even when it starts with "=".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from .layout import (
 )
 from .levels import PARTNER
 from .metadata import FORMAT, PROPERTY_PREFIX, SUMMARY
+from .report_rows import answer_rows
 from .returns import SUMMARY_TITLE, ReturnRecord, typed_value
 from .templates import Template
 
@@ -800,40 +800,6 @@ def _data(book: _Book, result: Consolidation, anonymise: bool) -> None:
             "columns": [{"header": name} for name in DATA_COLUMNS],
         },
     )
-
-
-def answer_rows(result: Consolidation, anonymise: bool = False) -> Iterator[dict[str, Any]]:
-    """One dict per answered (or commented) question of every counted respondent."""
-    for p in result.partnerships:
-        for r in p.rounds:
-            for pr in r.partners.values():
-                for record in pr.respondents:
-                    invalid = {
-                        bad.question_id
-                        for res in record.assessment.principles.values()
-                        for bad in res.invalid
-                    }
-                    for principle, q in record.template.questions:
-                        raw = record.answers.get(q.id)
-                        comment = record.comments.get(q.id, "")
-                        if raw is None and not comment:
-                            continue
-                        yield {
-                            "partnership_id": p.partnership_id,
-                            "partnership": p.name,
-                            "round": r.round,
-                            "round_date": r.round_date,
-                            "partner": pr.partner,
-                            "respondent": "" if anonymise else record.respondent_name,
-                            "return_id": record.meta.return_id,
-                            "principle": principle.id,
-                            "question_id": q.id,
-                            "question": q.text,
-                            "answer": typed_value(raw),
-                            "score": record.assessment.values.get(q.id),
-                            "valid": q.id not in invalid,
-                            "comment": comment,
-                        }
 
 
 def write_summary(

@@ -139,3 +139,45 @@ def edge_template_data(template) -> dict:
     data["scale"]["aliases"] = {}
     data["settings"].update({"strength": 5.5, "developing": 3.5})
     return data
+
+
+# --- a second scorer, written apart from couple_xl/scoring.py -----------------------
+# The standard template's answers, as a partner might type them. Used as an oracle:
+# tests compare consolidation's scores with these, never with the engine itself.
+_LABELS = {
+    "strongly disagree": 1,
+    "disagree": 2,
+    "neither agree nor disagree": 3,
+    "agree": 4,
+    "strongly agree": 5,
+}
+_NOT_RATED = {"n/a", "na", "not applicable", "don't know", "dont know", "do not know", "dk"}
+
+
+def hand_value(answer) -> int | str | None:
+    """1-5 for a rated answer, None for blank or not rated, "invalid" otherwise."""
+    if answer is None:
+        return None
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        return int(answer) if answer in (1, 2, 3, 4, 5) else "invalid"
+    text = str(answer).replace("\u2019", "'").replace("\u00a0", " ").lower()
+    text = " ".join(text.split())
+    if not text or text in _NOT_RATED:
+        return None
+    if text in _LABELS:
+        return _LABELS[text]
+    number, _, label = text.partition(" ")
+    label = label.lstrip("–-").strip()
+    if number in {"1", "2", "3", "4", "5"} and (not label or _LABELS.get(label) == int(number)):
+        return int(number)
+    return "invalid"
+
+
+def hand_scores(template: Template, answers: dict) -> dict[str, float | None]:
+    """Each principle's mean of rated answers (the standard template weighs all equally)."""
+    scores = {}
+    for p in template.principles:
+        rated = [hand_value(answers.get(q.id)) for q in p.questions]
+        rated = [v for v in rated if isinstance(v, int)]
+        scores[p.id] = sum(rated) / len(rated) if rated else None
+    return scores
