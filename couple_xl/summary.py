@@ -291,25 +291,34 @@ def _bands_of(t: Template) -> str:
     )
 
 
-def _scale_words(rounds: list) -> str:
-    """What the scores run from and to, in the templates' own terms."""
+def _in_template_terms(rounds: list, describe, one: str, several: str) -> str:
+    """``one`` filled with ``describe(template)`` when the rounds shown share a template's
+    scale and bands; else ``several`` filled with each template's description."""
     templates = _templates(rounds)
     if not templates:
         return ""
     if len(templates) == 1:
-        return f"Scores run from {_scale_of(templates[0])}."
-    each = "; ".join(f"{t.id} {t.version}: {_scale_of(t)}" for t in templates)
-    return f"The rounds shown use different templates, with different scales ({each})."
+        return one.format(describe(templates[0]))
+    return several.format("; ".join(f"{t.id} {t.version}: {describe(t)}" for t in templates))
+
+
+def _scale_words(rounds: list) -> str:
+    """What the scores run from and to, in the templates' own terms."""
+    return _in_template_terms(
+        rounds,
+        _scale_of,
+        "Scores run from {}.",
+        "The rounds shown use different templates, with different scales ({}).",
+    )
 
 
 def _band_words(rounds: list) -> str:
-    templates = _templates(rounds)
-    if not templates:
-        return ""
-    if len(templates) == 1:
-        return f"Band words: {_bands_of(templates[0])}."
-    each = "; ".join(f"{t.id} {t.version}: {_bands_of(t)}" for t in templates)
-    return f"Band words differ between the templates of these rounds ({each})."
+    return _in_template_terms(
+        rounds,
+        _bands_of,
+        "Band words: {}.",
+        "Band words differ between the templates of these rounds ({}).",
+    )
 
 
 def _respondent(record: ReturnRecord, anonymise: bool, index: int) -> str:

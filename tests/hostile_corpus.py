@@ -362,20 +362,14 @@ def symlink_loop(c: Corpus, target: Path) -> None:
         pass
 
 
-def metadata_edit(key: str, value: str, both: bool = True) -> Callable[[Corpus, Path], Path]:
-    """Change a metadata value in the document properties and (``both``) the hidden sheet."""
+def _edited_workbook(edit: Callable[[openpyxl.Workbook], None]) -> Callable[[Corpus, Path], Path]:
+    """A case made by editing a filled return through openpyxl, as a tamperer might."""
 
     def build(c: Corpus, target: Path) -> Path:
         tmp = c.folder / f"tmp-{target.name}"
         c.filled(tmp)
         wb = openpyxl.load_workbook(tmp)
-        if both:
-            for row in wb["_couple"].iter_rows(min_row=3):
-                if row[0].value == key:
-                    row[1].value, row[1].data_type = value, "s"
-        for prop in wb.custom_doc_props.props:
-            if prop.name == f"couple.{key}":
-                prop.value = value
+        edit(wb)
         wb.save(target)
         tmp.unlink()
         return target
@@ -383,65 +377,63 @@ def metadata_edit(key: str, value: str, both: bool = True) -> Callable[[Corpus, 
     return build
 
 
-def no_metadata(c: Corpus, target: Path) -> Path:
-    tmp = c.folder / "tmp-nometa.xlsx"
-    c.filled(tmp)
-    wb = openpyxl.load_workbook(tmp)
+def _set_metadata(wb: openpyxl.Workbook, key: str, value, sheet: bool = True) -> None:
+    """Set a metadata value in the document properties and (``sheet``) the hidden sheet."""
+    if sheet:
+        for row in wb["_couple"].iter_rows(min_row=3):
+            if row[0].value == key:
+                row[1].value = value
+                if value is not None:
+                    row[1].data_type = "s"
+    for prop in wb.custom_doc_props.props:
+        if prop.name == f"couple.{key}":
+            prop.value = value
+
+
+def metadata_edit(key: str, value: str, both: bool = True) -> Callable[[Corpus, Path], Path]:
+    """Change a metadata value in the document properties and (``both``) the hidden sheet."""
+    return _edited_workbook(lambda wb: _set_metadata(wb, key, value, sheet=both))
+
+
+def _no_metadata(wb: openpyxl.Workbook) -> None:
     del wb["_couple"]
     wb.custom_doc_props.props.clear()
     for name in [n for n in wb.defined_names if n.startswith("COUPLE_")]:
         del wb.defined_names[name]
-    wb.save(target)
-    tmp.unlink()
-    return target
 
 
-def embedded_template_edit(fn: Callable[[dict], None], template_id: str | None = None):
-    """Rewrite the embedded template JSON (and, optionally, the template id)."""
+no_metadata = _edited_workbook(_no_metadata)
 
-    def build(c: Corpus, target: Path) -> Path:
+
+def _template_rows(wb: openpyxl.Workbook) -> list:
+    return [
+        r for r in wb["_couple"].iter_rows(min_row=3) if str(r[0].value).startswith("template_json")
+    ]
+
+
+def embedded_template_edit(fn: Callable[[dict], None]) -> Callable[[Corpus, Path], Path]:
+    """Rewrite the embedded template JSON."""
+
+    def edit(wb: openpyxl.Workbook) -> None:
         import json
 
-        tmp = c.folder / f"tmp-{target.name}"
-        c.filled(tmp)
-        wb = openpyxl.load_workbook(tmp)
-        ws = wb["_couple"]
-        rows = [r for r in ws.iter_rows(min_row=3) if str(r[0].value).startswith("template_json")]
+        rows = _template_rows(wb)
         data = json.loads("".join(r[1].value for r in rows))
         fn(data)
-        text = json.dumps(data)
         for i, r in enumerate(rows):
-            r[1].value = text if i == 0 else ""
-        if template_id:
-            for r in ws.iter_rows(min_row=3):
-                if r[0].value == "template_id":
-                    r[1].value = template_id
-            for prop in wb.custom_doc_props.props:
-                if prop.name == "couple.template_id":
-                    prop.value = template_id
-        wb.save(target)
-        tmp.unlink()
-        return target
+            r[1].value = json.dumps(data) if i == 0 else ""
 
-    return build
+    return _edited_workbook(edit)
 
 
-def _no_template(c: Corpus, target: Path) -> Path:
-    tmp = c.folder / "tmp-notemplate.xlsx"
-    c.filled(tmp)
-    wb = openpyxl.load_workbook(tmp)
-    ws = wb["_couple"]
-    for r in ws.iter_rows(min_row=3):
-        if str(r[0].value).startswith("template_json"):
-            r[0].value = r[1].value = None
-        elif r[0].value == "template_id":
-            r[1].value = "mystery"
-    for prop in wb.custom_doc_props.props:
-        if prop.name == "couple.template_id":
-            prop.value = "mystery"
-    wb.save(target)
-    tmp.unlink()
-    return target
+def _no_template_edit(wb: openpyxl.Workbook) -> None:
+    """No embedded template, and a template id that is not built in."""
+    for r in _template_rows(wb):
+        r[0].value = r[1].value = None
+    _set_metadata(wb, "template_id", "mystery")
+
+
+_no_template = _edited_workbook(_no_template_edit)
 
 
 def _duplicate_question(data: dict) -> None:
