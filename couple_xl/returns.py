@@ -11,6 +11,7 @@ are never trusted: every score is recomputed by the engine.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -30,11 +31,20 @@ from .boundary import (
     Limits,
     Package,
     cell_name,
+    describe,
     guarded,
     open_package,
     read_file,
 )
-from .errors import Finding, Location, NotAReturn, ReadError, Severity, TemplateError
+from .errors import (
+    CoupleError,
+    Finding,
+    Location,
+    NotAReturn,
+    ReadError,
+    Severity,
+    TemplateError,
+)
 from .layout import (
     ACTION_COLUMNS,
     ACTION_FROM_ANSWER,
@@ -223,9 +233,21 @@ class _Sheets:
         from python_calamine import CalamineWorkbook
 
         self.package = package
-        self.book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
-        self.names = list(self.book.sheet_names)
+        with self._calamine():
+            self.book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
+            self.names = list(self.book.sheet_names)
         self._rows: dict[str, list[list[Any]]] = {}
+
+    @contextlib.contextmanager
+    def _calamine(self, sheet: str | None = None):
+        """Only python-calamine runs in here: whatever it raises, the workbook is at fault."""
+        try:
+            yield
+        except (KeyboardInterrupt, SystemExit, CoupleError):
+            raise
+        except BaseException as err:
+            where = Location(file=self.package.location.file, sheet=sheet)
+            raise ReadError(f"cannot read the workbook ({describe(err)}): {RESAVE}", where) from err
 
     def rows(self, sheet: str) -> list[list[Any]]:
         if sheet not in self._rows:
@@ -236,8 +258,9 @@ class _Sheets:
                 )
             self.package.check_grid(sheet)
             # With skip_empty_area=False the rows start at A1, whatever the sheet's extent.
-            ws = self.book.get_sheet_by_name(sheet)
-            self._rows[sheet] = ws.to_python(skip_empty_area=False)
+            with self._calamine(sheet):
+                ws = self.book.get_sheet_by_name(sheet)
+                self._rows[sheet] = ws.to_python(skip_empty_area=False)
         return self._rows[sheet]
 
     def value(self, sheet: str, row: int, col: int) -> Any:
