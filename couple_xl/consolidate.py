@@ -705,16 +705,14 @@ def _count_once(same_id: list[FileLog]) -> None:
     for log in same_id:
         if not log.record.untouched:
             continue
-        if typed:
-            _set_aside(
-                log, "as sent: nothing typed in it; the partner's return counts", Severity.NOTE
-            )
-        else:
-            _set_aside(
-                log,
-                "as sent: nothing has been typed in it, so it is not counted (was the blank "
-                "workbook sent back by mistake?)",
-            )
+        # A note either way: sent copies are often consolidated beside the returns, and a
+        # partner with nothing typed yet stays on the chase list, which is the real signal.
+        why = (
+            "the partner's return counts"
+            if typed
+            else "not counted: the partner stays on the chase list until a filled copy arrives"
+        )
+        _set_aside(log, f"as sent: nothing typed in it; {why}", Severity.NOTE)
     answered = []
     for log in typed:
         if log.record.is_empty:

@@ -251,9 +251,10 @@ def test_missing_partner_partial_and_empty_returns(tmp_path, round1, template):
     log = {f.path.name: f for f in result.files}
     assert log["c-empty.xlsx"].counted is False
     assert log["c-empty.xlsx"].messages() == [
-        "as sent: nothing has been typed in it, so it is not counted (was the blank "
-        "workbook sent back by mistake?)"
+        "as sent: nothing typed in it; not counted: the partner stays on the chase list "
+        "until a filled copy arrives"
     ]
+    assert log["c-empty.xlsx"].verdict == ACCEPTED
     bob = r.partners[b.partner]
     assert bob.principles["commitment"].score == 4.0
     assert bob.principles["commitment"].provisional is False  # 4 of 4
