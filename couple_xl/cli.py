@@ -443,9 +443,11 @@ def consolidate(
 ) -> None:
     """Read returned workbooks and write a comparison summary.
 
-    PATHS are files or folders (searched recursively). Each file is accepted,
-    accepted with warnings, or rejected, with reasons. Exit code 1 when any file
-    is rejected (the summary is still written from the others unless --strict).
+    PATHS are files or folders (searched recursively). Saved emails (.eml) are
+    opened and the workbooks attached to them read, in memory. Each file is
+    accepted, accepted with warnings, or rejected, with reasons. Exit code 1 when
+    any file is rejected (the summary is still written from the others unless
+    --strict).
 
     Example:
 
@@ -525,6 +527,7 @@ class _Progress:
 def check(files: tuple[Path, ...], template_ref: str | None) -> None:
     """Check returned workbooks as they arrive: a verdict for each file.
 
+    FILES may also be saved emails (.eml): their attached workbooks are checked.
     Exit code 1 when any file is rejected.
 
     Example:

@@ -29,6 +29,7 @@ from . import scoring
 from .boundary import describe
 from .errors import CoupleError, Finding, InputError, Location, NotAReturn, Severity
 from .files import resolved
+from .mail import EMAIL_SUFFIXES, open_email
 from .metadata import MANIFEST_SUFFIX, Manifest, ManifestPartner, read_manifest
 from .returns import OTHER_SPREADSHEETS, XLSX_SUFFIXES, ReturnRecord, read_return
 from .templates import Template
@@ -201,6 +202,7 @@ class Gathered:
     """The inputs found under the paths given, every file accounted for."""
 
     workbooks: list[Path] = field(default_factory=list)
+    emails: list[Path] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)
     logs: list[FileLog] = field(default_factory=list)  # files skipped while gathering
 
@@ -253,6 +255,8 @@ def gather(paths: Iterable[Path]) -> Gathered:
                 _skip(out, file, "not a regular file (a broken link, or a device)")
             elif suffix in XLSX_SUFFIXES or suffix in OTHER_SPREADSHEETS:
                 out.workbooks.append(file)
+            elif suffix in EMAIL_SUFFIXES:
+                out.emails.append(file)
             else:
                 _skip(out, file, "not a spreadsheet")
     return out
@@ -535,7 +539,14 @@ def consolidate(
     logs = list(found.logs)
     findings: list[Finding] = []
     loaded = _read_manifests([*manifests, *found.manifests], logs)
-    read = _read_returns(found.workbooks, template, partnership, logs, progress)
+    total = len(found.workbooks) + len(found.emails)
+
+    def counted(path: Path, _: int) -> None:
+        if progress:
+            progress(path, total)
+
+    read = _read_returns(found.workbooks, template, partnership, logs, counted)
+    read += _read_emails(found.emails, template, partnership, logs, counted)
     if not read and not any(log.verdict == REJECTED for log in logs):
         where = ", ".join(str(p) for p in paths)
         findings.append(
@@ -577,21 +588,65 @@ def _read_returns(
     """Read every workbook; returns the logs of those read as returns of the run."""
     read: list[FileLog] = []
     for path, outcome in _read_all(workbooks, template):
-        log = FileLog(path, record=outcome.record, skipped=outcome.skipped)
-        if outcome.finding is not None:
-            log.findings.append(outcome.finding)
-        if outcome.record is None:
-            logs.append(log)
-        else:
-            log.findings += outcome.record.warnings
-            if partnership and outcome.record.meta.partnership_id != partnership:
-                log.skipped = True
-                log.add(f"partnership {outcome.record.meta.partnership_id}, not {partnership}")
-                logs.append(log)
-            else:
-                read.append(log)
+        _log_outcome(path, outcome, partnership, logs, read)
         if progress:
             progress(path, len(workbooks))
+    return read
+
+
+def _log_outcome(
+    path: Path,
+    outcome: ReadOutcome,
+    partnership: str | None,
+    logs: list[FileLog],
+    read: list[FileLog],
+) -> FileLog:
+    """File one reading's outcome: among the returns of the run, or straight in the log."""
+    log = FileLog(path, record=outcome.record, skipped=outcome.skipped)
+    if outcome.finding is not None:
+        log.findings.append(outcome.finding)
+    if outcome.record is None:
+        logs.append(log)
+        return log
+    log.findings += outcome.record.warnings
+    if partnership and outcome.record.meta.partnership_id != partnership:
+        log.skipped = True
+        log.add(f"partnership {outcome.record.meta.partnership_id}, not {partnership}")
+        logs.append(log)
+    else:
+        read.append(log)
+    return log
+
+
+def _read_emails(
+    emails: list[Path],
+    template: Template | None,
+    partnership: str | None,
+    logs: list[FileLog],
+    progress: Callable[[Path, int], None] | None,
+) -> list[FileLog]:
+    """Read the workbooks attached to saved emails, in memory, as returns."""
+    read: list[FileLog] = []
+    for path in emails:
+        try:
+            opened = open_email(path)
+        except CoupleError as err:
+            logs.append(FileLog(path, [err.finding]))
+            continue
+        if opened.draft:
+            log = FileLog(path, skipped=True)
+            log.add("an unsent draft (X-Unsent): what was sent out, not a return")
+            logs.append(log)
+        elif opened.findings:
+            logs.append(FileLog(path, list(opened.findings), skipped=True))
+        for attachment in opened.attachments:
+            outcome = read_one(
+                attachment.label, template, data=attachment.data, modified=attachment.sent
+            )
+            log = _log_outcome(attachment.label, outcome, partnership, logs, read)
+            log.add(attachment.about, location=Location(file=path))
+        if progress:
+            progress(path, len(emails))
     return read
 
 

@@ -1,0 +1,145 @@
+"""Returns straight from saved emails (.eml): the workbooks attached, read in memory.
+
+An email is parsed through the read boundary like any other file from outside. Its
+attachments are only ever labels and bytes: an attachment's name is never used as a
+path, and nothing from an email is written to disk. Forwarded messages
+(message/rfc822) are searched, at most MAX_DEPTH levels deep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .boundary import MiB, guarded, read_file
+from .errors import Finding, Location, ReadError, Severity
+from .metadata import control_character
+
+EMAIL_SUFFIXES = {".eml"}
+MAX_EMAIL_BYTES = 50 * MiB
+MAX_DEPTH = 5  # forwarded messages searched, one inside the other
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+WORKBOOK_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel.sheet.macroenabled.12",
+}
+TNEF = ("winmail.dat", "application/ms-tnef", "application/vnd.ms-tnef")
+SEND_AGAIN = "ask the partner to send it again with the workbook attached as an ordinary file"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A workbook attached to an email: a label for the log, its bytes, and when sent."""
+
+    label: Path  # "reply.eml › answers.xlsx": only ever shown, never opened
+    data: bytes
+    sent: dt.datetime | None
+    about: str  # the email it came in, in words, for the returns log
+
+
+@dataclass
+class Opened:
+    """What an email held: its workbooks, and anything to say about it."""
+
+    attachments: list[Attachment] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    draft: bool = False  # an X-Unsent draft: what was sent, not a return
+
+
+def safe_label(name: str) -> str:
+    """An attachment's name as a label: no path separators, no control characters."""
+    cleaned = "".join("_" if ch in "/\\" or control_character(ch) else ch for ch in name)
+    return cleaned.strip() or "attachment"
+
+
+def open_email(path: Path) -> Opened:
+    """Parse a saved email and collect its workbook attachments (ReadError if unreadable)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    where = Location(file=path)
+    data = read_file(path, MAX_EMAIL_BYTES, "the email")
+    with guarded(where, "the email", "save the email again from your mail program"):
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        opened = Opened(draft=str(message.get("X-Unsent", "")).strip() == "1")
+        if not opened.draft:
+            _collect(message, path, opened, depth=0)
+        # An email with no usable Date is dated by its file, for ordering re-sends.
+        saved = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+        opened.attachments = [
+            a if a.sent else dataclasses.replace(a, sent=saved) for a in opened.attachments
+        ]
+    if not opened.draft and not opened.attachments and not opened.findings:
+        opened.findings.append(
+            Finding(f"no workbook attached: {SEND_AGAIN}", where, Severity.WARNING)
+        )
+    return opened
+
+
+def _describe(message) -> tuple[str, dt.datetime | None]:
+    from email.utils import parsedate_to_datetime
+
+    sender = " ".join(str(message.get("From", "") or "unknown sender").split())
+    subject = " ".join(str(message.get("Subject", "") or "(no subject)").split())
+    sent = None
+    try:
+        sent = parsedate_to_datetime(str(message.get("Date", "")))
+    except (TypeError, ValueError, IndexError):
+        sent = None
+    if sent is not None and sent.tzinfo is None:
+        sent = sent.replace(tzinfo=dt.timezone.utc)
+    when = f" on {sent:%d %B %Y %H:%M}" if sent else ""
+    return f"from the email “{subject[:120]}” sent by {sender[:120]}{when}", sent
+
+
+def _parts(message):
+    """The parts of a message, without going inside forwarded messages (those are
+    searched by _collect, one level deeper each time)."""
+    yield message
+    if message.is_multipart() and message.get_content_type() != "message/rfc822":
+        for sub in message.get_payload():
+            yield from _parts(sub)
+
+
+def _collect(message, path: Path, opened: Opened, depth: int) -> None:
+    about, sent = _describe(message)
+    for part in _parts(message):
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            if depth + 1 >= MAX_DEPTH:
+                opened.findings.append(
+                    Finding(
+                        f"a message forwarded more than {MAX_DEPTH} levels deep was not "
+                        f"searched: {SEND_AGAIN}",
+                        Location(file=path),
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            for inner in part.get_payload() or []:
+                _collect(inner, path, opened, depth + 1)
+            continue
+        name = part.get_filename() or ""
+        if name.lower() in TNEF or kind in TNEF:
+            opened.findings.append(
+                Finding(
+                    "the attachments are wrapped in Outlook's winmail.dat, which couple_xl "
+                    f"cannot open: {SEND_AGAIN} (in Outlook, send it as HTML or plain text)",
+                    Location(file=path, key=safe_label(name) or "winmail.dat"),
+                    Severity.ERROR,
+                )
+            )
+            continue
+        if name.lower().endswith(WORKBOOK_SUFFIXES) or kind in WORKBOOK_TYPES:
+            data = part.get_payload(decode=True)
+            if not isinstance(data, bytes):
+                raise ReadError(f"the attachment {safe_label(name)!r} is damaged: {SEND_AGAIN}",
+                                Location(file=path))  # fmt: skip
+            label = Path(f"{path} › {safe_label(name) or 'workbook.xlsx'}")
+            opened.attachments.append(Attachment(label, data, sent, about))
+
+
+def is_email(path: Path) -> bool:
+    return path.suffix.lower() in EMAIL_SUFFIXES
