@@ -152,6 +152,12 @@ def main(ctx: click.Context, debug: bool) -> None:
     help="Carry the COUPLE_ functions inside each workbook for the free xlwings Lite "
     "add-in (off by default: see the README before turning it on).",
 )
+@click.option(
+    "--email",
+    is_flag=True,
+    help="Also write an email draft (.eml) for each partner with an email address, and a "
+    "send list (send-list.html) for webmail, into OUT/emails.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def new(
     partnership: str,
@@ -166,6 +172,7 @@ def new(
     out_dir: Path,
     scoring: str,
     embed_lite: bool,
+    email: bool,
     force: bool,
 ) -> None:
     """Write one workbook per partner organisation, and a manifest.
@@ -208,6 +215,7 @@ def new(
             force=force,
             scoring_mode=scoring,
             embed_lite=embed_lite,
+            email=email,
         )
         result = new_round(request)
     except CoupleError as err:
@@ -221,6 +229,16 @@ def new(
     for w in result.workbooks:
         click.echo(f"  {w.path.name}  ({w.partner})")
     click.echo(f"  {result.manifest.name}  (manifest: keep it for consolidation)")
+    if result.drafts is not None:
+        drafts = result.drafts
+        click.echo(
+            f"{len(drafts.written)} email draft(s) and a send list in {drafts.send_list.parent}:"
+        )
+        click.echo(f"  {drafts.send_list.name}  (open it in a browser if you use webmail)")
+        for path in drafts.written:
+            click.echo(f"  {path.name}")
+        if drafts.without_email:
+            click.echo(f"No email address for: {', '.join(drafts.without_email)}")
 
 
 @main.group()

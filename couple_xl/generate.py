@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, excel
+from .drafts import Drafts, Invitation, write_drafts
 from .errors import InputError, Location, OutputExistsError
 from .files import make_folder, write_text_atomically
 from .inputs import PartnerEntry, clean_text
@@ -40,6 +41,7 @@ class RoundRequest:
     force: bool = False
     scoring_mode: str = "addin"
     embed_lite: bool = False
+    email: bool = False  # also write email drafts and a send list
 
 
 @dataclass
@@ -58,6 +60,10 @@ class RoundResult:
     workbooks: list[WrittenWorkbook]
     manifest: Path
     warnings: list[str] = field(default_factory=list)
+    drafts: Drafts | None = None
+
+
+EMAILS_FOLDER = "emails"  # beside the workbooks: the drafts and the send list
 
 
 def _check_partnership_id(value: str) -> str:
@@ -167,4 +173,18 @@ def new_round(request: RoundRequest) -> RoundResult:
         ],
     )
     write_text_atomically(manifest_path, manifest.to_json())
-    return RoundResult(pid, round_label, written, manifest_path, warnings)
+    drafts = None
+    if request.email:
+        due = (
+            request.due_date.strftime("%d %B %Y").lstrip("0")
+            if request.due_date
+            else "as soon as you can"
+        )
+        invitations = [
+            Invitation(w.partner, entry.email, entry.contact, w.path)
+            for w, entry in zip(written, request.partners)
+        ]
+        drafts = write_drafts(
+            out / EMAILS_FOLDER, invitations, name, round_label, due, request.contact
+        )
+    return RoundResult(pid, round_label, written, manifest_path, warnings, drafts)

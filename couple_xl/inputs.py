@@ -57,6 +57,12 @@ def _long(year: int, month: int, day: int) -> str:
 
 def check_email(text: str, where: Location | None = None) -> str:
     text = text.strip()
+    bad = control_character(text)
+    if bad is not None:
+        raise InputError(
+            f"the email address contains a control character (U+{ord(bad):04X}): retype it",
+            where,
+        )
     if text and not _EMAIL.match(text):
         raise InputError(f"'{text}' is not an email address", where)
     return text
