@@ -568,6 +568,58 @@ def check(files: tuple[Path, ...], template_ref: str | None) -> None:
 
 
 @main.command()
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("returns", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the reminder drafts and send list into.",
+)
+def remind(manifest: Path, returns: tuple[Path, ...], out_dir: Path) -> None:
+    """Write reminder emails for the partners whose return has not arrived.
+
+    MANIFEST is the one `new` wrote (the workbooks beside it are attached again);
+    RETURNS are the files, emails and folders received so far. Partners with a
+    counted return get nothing; a partner whose return was rejected is told why.
+
+    Example:
+
+    \b
+        couple-xl remind sent/autumn/riverside-food-partnership_autumn-2026.manifest.json \\
+          returns/ --out reminders
+    """
+    from .errors import CoupleError
+    from .reminders import remind as write_reminders
+
+    try:
+        outcome = write_reminders(manifest, list(returns), out_dir)
+    except CoupleError as err:
+        raise _fail(err) from None
+    if not outcome.missing:
+        click.echo("Every partner's return has arrived and counts: no reminders needed.")
+        return
+    click.echo(f"Not yet returned: {', '.join(outcome.missing)}")
+    if outcome.drafts is not None:
+        drafts = outcome.drafts
+        where = drafts.send_list.parent
+        click.echo(f"{len(drafts.written)} reminder draft(s) and a send list in {where}:")
+        click.echo(f"  {drafts.send_list.name}  (open it in a browser if you use webmail)")
+        for path in drafts.written:
+            click.echo(f"  {path.name}")
+        if drafts.without_email:
+            click.echo(f"No email address for: {', '.join(drafts.without_email)}")
+    if outcome.no_workbook:
+        click.echo(
+            f"Error: not reminded, their workbook is not beside the manifest (keep the folder "
+            f"`couple-xl new` wrote): {', '.join(outcome.no_workbook)}",
+            err=True,
+        )
+        raise click.exceptions.Exit(EXIT_PROBLEMS)
+
+
+@main.command()
 @click.option(
     "--out",
     "out_dir",

@@ -33,6 +33,7 @@ class Invitation:
     email: str
     contact: str  # the person at the partner organisation, if known
     workbook: Path
+    note: str = ""  # a paragraph before the rest: a reminder, and why one is needed
 
 
 @dataclass
@@ -42,14 +43,18 @@ class Drafts:
     without_email: list[str] = field(default_factory=list)
 
 
-def subject(partnership: str, round_label: str) -> str:
-    return f"COUPLE partnership health check: {partnership} ({round_label})"
+def subject(partnership: str, round_label: str, reminder: bool = False) -> str:
+    line = f"COUPLE partnership health check: {partnership} ({round_label})"
+    return f"Reminder: {line}" if reminder else line
 
 
-def body(partnership: str, round_label: str, due: str, reply_to: str, greeting: str) -> str:
+def body(
+    partnership: str, round_label: str, due: str, reply_to: str, greeting: str, note: str = ""
+) -> str:
     return (
         f"Dear {greeting},\n\n"
-        f"As partners in {partnership}, we are checking how the partnership is working, "
+        + (f"{note}\n\n" if note else "")
+        + f"As partners in {partnership}, we are checking how the partnership is working, "
         "using COUPLE: six principles (Commitment, Outcomes, Understanding, Processes, "
         "Leadership and Execution) that condense the British Standard for collaborative "
         "working.\n\n"
@@ -88,6 +93,7 @@ def write_drafts(
     round_label: str,
     due: str,
     coordinator: str,
+    reminder: bool = False,
 ) -> Drafts:
     """Write a draft for each invitation with an address, and the send list."""
     out = Drafts()
@@ -100,14 +106,15 @@ def write_drafts(
             out.without_email.append(inv.partner)
             continue
         greeting = inv.contact or f"colleagues at {inv.partner}"
-        text = body(partnership, round_label, due, reply_to, greeting)
+        text = body(partnership, round_label, due, reply_to, greeting, inv.note)
+        title = subject(partnership, round_label, reminder)
         # Lines up to RFC 5322's 998 characters: a folded Subject reads back with a
         # leading space in some programs.
         message = EmailMessage(policy=policy.default.clone(max_line_length=998))
         if sender is not None:
             message["From"] = Address(display_name=sender.name, addr_spec=sender.email)
         message["To"] = Address(display_name=inv.contact or inv.partner, addr_spec=inv.email)
-        message["Subject"] = subject(partnership, round_label)
+        message["Subject"] = title
         message["X-Unsent"] = "1"
         message.set_content(text)
         message.add_alternative(_html(text), subtype="html")
@@ -121,7 +128,7 @@ def write_drafts(
         with atomic_target(target) as tmp:
             tmp.write_bytes(bytes(message))
         out.written.append(target)
-        rows.append((inv, _mailto(inv.email, subject(partnership, round_label), text)))
+        rows.append((inv, _mailto(inv.email, title, text)))
     out.send_list = write_text_atomically(
         inside(folder, SEND_LIST), _send_list(rows, partnership, round_label, out.without_email)
     )

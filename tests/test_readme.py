@@ -25,6 +25,7 @@ def cli_reference() -> str:
         ["addin", "--help"],
         ["consolidate", "--help"],
         ["check", "--help"],
+        ["remind", "--help"],
         ["demo", "--help"],
     ):
         result = CliRunner().invoke(main, args, prog_name="couple-xl", terminal_width=80)

@@ -1,0 +1,72 @@
+"""Reminders: drafts, and a send list, for the partners whose return has not arrived."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .consolidate import Consolidation, consolidate
+from .drafts import Drafts, Invitation, write_drafts
+from .errors import Severity
+from .metadata import read_manifest
+
+
+@dataclass
+class Reminders:
+    """Who was reminded, and what consolidation found on the way."""
+
+    result: Consolidation
+    missing: list[str] = field(default_factory=list)  # partners without a counted return
+    drafts: Drafts | None = None
+    no_workbook: list[str] = field(default_factory=list)  # original workbook not found
+
+
+def _due_words(manifest) -> str:
+    if manifest.due_date is None:
+        return "as soon as you can"
+    return manifest.due_date.strftime("%d %B %Y").lstrip("0")
+
+
+def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders:
+    """Write reminders for the partners of a manifest with no counted return among
+    ``returns``. A partner whose files were rejected is told why (where the file said
+    whose it was). The original workbooks must be beside the manifest, as `new` wrote them.
+    """
+    manifest = read_manifest(manifest_path)
+    result = consolidate(returns, partnership=manifest.partnership_id)
+    returned = {r.meta.return_id for r in result.records if r.meta.round == manifest.round}
+    rejected: dict[str, list[str]] = {}
+    for log in result.files:
+        if log.record is not None and log.verdict == "rejected":
+            errors = [f.message for f in log.findings if f.severity == Severity.ERROR]
+            rejected.setdefault(log.record.meta.return_id, []).extend(errors)
+    out = Reminders(result)
+    invitations = []
+    for partner in manifest.partners:
+        if partner.return_id in returned:
+            continue
+        out.missing.append(partner.partner)
+        workbook = manifest_path.parent / partner.file
+        if not workbook.is_file():
+            out.no_workbook.append(partner.partner)
+            continue
+        note = (
+            "This is a friendly reminder: we have not yet received your organisation's "
+            f"return, which was due {_due_words(manifest)}."
+        )
+        if partner.return_id in rejected:
+            reasons = "; ".join(rejected[partner.return_id])
+            note += f" We did receive a copy, but could not use it: {reasons}."
+        invitations.append(Invitation(partner.partner, partner.email, partner.contact,
+                                      workbook, note))  # fmt: skip
+    if invitations:
+        out.drafts = write_drafts(
+            out_dir,
+            invitations,
+            manifest.partnership_name,
+            manifest.round,
+            _due_words(manifest),
+            manifest.contact,
+            reminder=True,
+        )
+    return out
