@@ -230,15 +230,18 @@ def new(
         click.echo(f"  {w.path.name}  ({w.partner})")
     click.echo(f"  {result.manifest.name}  (manifest: keep it for consolidation)")
     if result.drafts is not None:
-        drafts = result.drafts
-        click.echo(
-            f"{len(drafts.written)} email draft(s) and a send list in {drafts.send_list.parent}:"
-        )
-        click.echo(f"  {drafts.send_list.name}  (open it in a browser if you use webmail)")
-        for path in drafts.written:
-            click.echo(f"  {path.name}")
-        if drafts.without_email:
-            click.echo(f"No email address for: {', '.join(drafts.without_email)}")
+        _print_drafts(result.drafts, "email")
+
+
+def _print_drafts(drafts, kind: str) -> None:
+    """Where the drafts and the send list are, and who has no email address."""
+    where = drafts.send_list.parent
+    click.echo(f"{len(drafts.written)} {kind} draft(s) and a send list in {where}:")
+    click.echo(f"  {drafts.send_list.name}  (open it in a browser if you use webmail)")
+    for path in drafts.written:
+        click.echo(f"  {path.name}")
+    if drafts.without_email:
+        click.echo(f"No email address for: {', '.join(drafts.without_email)}")
 
 
 @main.group()
@@ -602,14 +605,7 @@ def remind(manifest: Path, returns: tuple[Path, ...], out_dir: Path) -> None:
         return
     click.echo(f"Not yet returned: {', '.join(outcome.missing)}")
     if outcome.drafts is not None:
-        drafts = outcome.drafts
-        where = drafts.send_list.parent
-        click.echo(f"{len(drafts.written)} reminder draft(s) and a send list in {where}:")
-        click.echo(f"  {drafts.send_list.name}  (open it in a browser if you use webmail)")
-        for path in drafts.written:
-            click.echo(f"  {path.name}")
-        if drafts.without_email:
-            click.echo(f"No email address for: {', '.join(drafts.without_email)}")
+        _print_drafts(outcome.drafts, "reminder")
     if outcome.no_workbook:
         click.echo(
             f"Error: not reminded, their workbook is not beside the manifest (keep the folder "
