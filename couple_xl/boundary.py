@@ -243,10 +243,6 @@ class Package:
                 self._parsed[name] = fromstring(data)
         return self._parsed[name]
 
-    def _grid_cells(self, sheet: str) -> int:
-        s = self.scan(sheet)
-        return s.rows * s.cols
-
     def sheet_parts(self) -> dict[str, str]:
         """Sheet name -> worksheet part name, from the workbook and its relationships."""
         if self._sheet_parts is None:
@@ -264,10 +260,11 @@ class Package:
     def check_grid(self, sheet: str) -> None:
         """Refuse a sheet whose cells span an absurd grid, before anything loads it."""
         s = self.scan(sheet)
-        if self._grid_cells(sheet) > self.limits.grid_cells:
+        cells = s.rows * s.cols
+        if cells > self.limits.grid_cells:
             raise ReadError(
                 f"cells are used as far as {cell_name(s.rows - 1, s.cols - 1)}, a grid of "
-                f"{s.rows * s.cols:,} cells (couple_xl reads at most "
+                f"{cells:,} cells (couple_xl reads at most "
                 f"{self.limits.grid_cells:,} per sheet): ask the partner to delete the "
                 "rows and columns beyond their answers (Ctrl+End shows the last used cell) "
                 "and send it again",

@@ -379,28 +379,24 @@ def _print_log(result, quiet: bool = False) -> None:
     from .consolidate import REJECTED, SKIPPED
     from .errors import Severity
 
+    def said(finding) -> str:
+        inside = finding.location.inside()
+        return f"{inside}: {finding.message}" if inside else finding.message
+
     debug = _debug()
     for f in result.files:
-        problems = [x for x in f.findings if x.severity != Severity.NOTE]
-        if quiet and not problems:
+        if quiet and all(x.severity == Severity.NOTE for x in f.findings):
             continue
         not_counted = f.record is not None and not f.counted and f.verdict != REJECTED
         head = f"{f.verdict}{', not counted' if not_counted else ''}: {f.path}"
         if len(f.findings) == 1 and f.verdict in (REJECTED, SKIPPED):
-            (only,) = f.findings
-            inside = only.location.inside()
-            click.echo(f"{head}: {inside + ': ' if inside else ''}{only.message}")
-            shown = f.findings
+            click.echo(f"{head}: {said(f.findings[0])}")
         else:
             click.echo(head)
-            shown = f.findings
-            for finding in shown:
-                inside = finding.location.inside()
-                click.echo(
-                    f"    {finding.severity}: {inside + ': ' if inside else ''}{finding.message}"
-                )
+            for finding in f.findings:
+                click.echo(f"    {finding.severity}: {said(finding)}")
         if debug:
-            for finding in shown:
+            for finding in f.findings:
                 if finding.detail:
                     click.echo("    " + finding.detail.rstrip().replace("\n", "\n    "), err=True)
     for finding in result.findings:

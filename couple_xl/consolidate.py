@@ -541,12 +541,12 @@ def consolidate(
     loaded = _read_manifests([*manifests, *found.manifests], logs)
     total = len(found.workbooks) + len(found.emails)
 
-    def counted(path: Path, _: int) -> None:
+    def done(path: Path) -> None:
         if progress:
             progress(path, total)
 
-    read = _read_returns(found.workbooks, template, partnership, logs, counted)
-    read += _read_emails(found.emails, template, partnership, logs, counted)
+    read = _read_returns(found.workbooks, template, partnership, logs, done)
+    read += _read_emails(found.emails, template, partnership, logs, done)
     if not read and not any(log.verdict == REJECTED for log in logs):
         where = ", ".join(str(p) for p in paths)
         findings.append(
@@ -583,14 +583,13 @@ def _read_returns(
     template: Template | None,
     partnership: str | None,
     logs: list[FileLog],
-    progress: Callable[[Path, int], None] | None,
+    done: Callable[[Path], None],
 ) -> list[FileLog]:
     """Read every workbook; returns the logs of those read as returns of the run."""
     read: list[FileLog] = []
     for path, outcome in _read_all(workbooks, template):
         _log_outcome(path, outcome, partnership, logs, read)
-        if progress:
-            progress(path, len(workbooks))
+        done(path)
     return read
 
 
@@ -623,7 +622,7 @@ def _read_emails(
     template: Template | None,
     partnership: str | None,
     logs: list[FileLog],
-    progress: Callable[[Path, int], None] | None,
+    done: Callable[[Path], None],
 ) -> list[FileLog]:
     """Read the workbooks attached to saved emails, in memory, as returns."""
     read: list[FileLog] = []
@@ -645,8 +644,7 @@ def _read_emails(
             )
             log = _log_outcome(attachment.label, outcome, partnership, logs, read)
             log.add(attachment.about, location=Location(file=path))
-        if progress:
-            progress(path, len(emails))
+        done(path)
     return read
 
 

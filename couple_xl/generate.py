@@ -11,7 +11,7 @@ from . import __version__, excel
 from .drafts import Drafts, Invitation, write_drafts
 from .errors import InputError, Location, OutputExistsError
 from .files import make_folder, write_text_atomically
-from .inputs import PartnerEntry, clean_text
+from .inputs import PartnerEntry, clean_text, due_in_words
 from .metadata import (
     MANIFEST_SUFFIX,
     MAX_LABEL,
@@ -22,7 +22,7 @@ from .metadata import (
 )
 from .naming import inside, partnership_id, safe_component, slugify, unique_filenames
 from .templates import Template
-from .workbook import header_text, write_workbook
+from .workbook import escape_header, header_text, write_workbook
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def new_round(request: RoundRequest) -> RoundResult:
     for what, text in [("partnership name", name)] + [
         ("partner name", p.name) for p in request.partners
     ]:
-        if header_text(text) != text.replace("&", "&&"):
+        if header_text(text) != escape_header(text):
             warnings.append(
                 f"the {what} '{text[:40]}…' is shown shortened in the workbooks' page headers "
                 f"(Excel allows {excel.HEADER_FOOTER} characters in a header)"
@@ -175,16 +175,16 @@ def new_round(request: RoundRequest) -> RoundResult:
     write_text_atomically(manifest_path, manifest.to_json())
     drafts = None
     if request.email:
-        due = (
-            request.due_date.strftime("%d %B %Y").lstrip("0")
-            if request.due_date
-            else "as soon as you can"
-        )
         invitations = [
             Invitation(w.partner, entry.email, entry.contact, w.path)
             for w, entry in zip(written, request.partners)
         ]
         drafts = write_drafts(
-            out / EMAILS_FOLDER, invitations, name, round_label, due, request.contact
+            out / EMAILS_FOLDER,
+            invitations,
+            name,
+            round_label,
+            due_in_words(request.due_date),
+            request.contact,
         )
     return RoundResult(pid, round_label, written, manifest_path, warnings, drafts)

@@ -48,6 +48,11 @@ def parse_date(text: str, what: str = "date") -> dt.date:
         raise InputError(f"{what} '{text}' is not a real date ({err})") from None
 
 
+def due_in_words(due: dt.date | None) -> str:
+    """A return-by date as partners read it ("18 December 2026"), or "as soon as you can"."""
+    return due.strftime("%d %B %Y").lstrip("0") if due else "as soon as you can"
+
+
 def _long(year: int, month: int, day: int) -> str:
     try:
         return dt.date(year, month, day).strftime("%d %B %Y").lstrip("0")

@@ -8,9 +8,8 @@ path, and nothing from an email is written to disk. Forwarded messages
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .boundary import MiB, guarded, read_file
@@ -68,9 +67,7 @@ def open_email(path: Path) -> Opened:
             _collect(message, path, opened, depth=0)
         # An email with no usable Date is dated by its file, for ordering re-sends.
         saved = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-        opened.attachments = [
-            a if a.sent else dataclasses.replace(a, sent=saved) for a in opened.attachments
-        ]
+        opened.attachments = [a if a.sent else replace(a, sent=saved) for a in opened.attachments]
     if not opened.draft and not opened.attachments and not opened.findings:
         opened.findings.append(
             Finding(f"no workbook attached: {SEND_AGAIN}", where, Severity.WARNING)
@@ -139,7 +136,3 @@ def _collect(message, path: Path, opened: Opened, depth: int) -> None:
                                 Location(file=path))  # fmt: skip
             label = Path(f"{path} › {safe_label(name) or 'workbook.xlsx'}")
             opened.attachments.append(Attachment(label, data, sent, about))
-
-
-def is_email(path: Path) -> bool:
-    return path.suffix.lower() in EMAIL_SUFFIXES

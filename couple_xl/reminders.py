@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .consolidate import Consolidation, consolidate
+from .consolidate import REJECTED, Consolidation, consolidate
 from .drafts import Drafts, Invitation, write_drafts
 from .errors import Severity
+from .inputs import due_in_words
 from .metadata import read_manifest
 
 
@@ -21,12 +22,6 @@ class Reminders:
     no_workbook: list[str] = field(default_factory=list)  # original workbook not found
 
 
-def _due_words(manifest) -> str:
-    if manifest.due_date is None:
-        return "as soon as you can"
-    return manifest.due_date.strftime("%d %B %Y").lstrip("0")
-
-
 def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders:
     """Write reminders for the partners of a manifest with no counted return among
     ``returns``. A partner whose files were rejected is told why (where the file said
@@ -37,7 +32,7 @@ def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders
     returned = {r.meta.return_id for r in result.records if r.meta.round == manifest.round}
     rejected: dict[str, list[str]] = {}
     for log in result.files:
-        if log.record is not None and log.verdict == "rejected":
+        if log.record is not None and log.verdict == REJECTED:
             errors = [f.message for f in log.findings if f.severity == Severity.ERROR]
             rejected.setdefault(log.record.meta.return_id, []).extend(errors)
     out = Reminders(result)
@@ -52,7 +47,7 @@ def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders
             continue
         note = (
             "This is a friendly reminder: we have not yet received your organisation's "
-            f"return, which was due {_due_words(manifest)}."
+            f"return, which was due {due_in_words(manifest.due_date)}."
         )
         if partner.return_id in rejected:
             reasons = "; ".join(rejected[partner.return_id])
@@ -65,7 +60,7 @@ def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders
             invitations,
             manifest.partnership_name,
             manifest.round,
-            _due_words(manifest),
+            due_in_words(manifest.due_date),
             manifest.contact,
             reminder=True,
         )

@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import excel, formulas, scoring
 from .files import atomic_target
+from .inputs import due_in_words
 from .layout import (
     ACCENT,
     ACTION_COLUMNS,
@@ -151,22 +152,24 @@ def _add_name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
 HEADER_SIDE = 120
 
 
+def escape_header(text: str) -> str:
+    """Text for a page header or footer: "&" starts a code there, so "&&" prints one."""
+    return text.replace("&", "&&")
+
+
 def header_text(text: str) -> str:
-    """Text for one side of a page header: "&" escaped, shortened with "…" to fit."""
-    return excel.fit(text.replace("&", "&&"), HEADER_SIDE).replace("&…", "…")
+    """Text for one side of a page header: escaped, shortened with "…" to fit."""
+    return excel.fit(escape_header(text), HEADER_SIDE).replace("&…", "…")
 
 
 def _header_footer(ws: Worksheet, meta: WorkbookMetadata) -> None:
-    def esc(s: str) -> str:
-        return s.replace("&", "&&")
-
     for header in (ws.oddHeader, ws.evenHeader):
         header.left.text = header_text(meta.partnership_name)
         header.left.size = 9
         header.right.text = header_text(meta.partner)
         header.right.size = 9
     for footer in (ws.oddFooter, ws.evenFooter):
-        footer.left.text = f"{esc(meta.round)} · &A"
+        footer.left.text = f"{escape_header(meta.round)} · &A"
         footer.left.size = 8
         footer.right.text = "Page &P of &N"
         footer.right.size = 8
@@ -723,12 +726,11 @@ def _label(ws: Worksheet, row: int, text: str, size: float = 11, heading: bool =
 
 def _start_facts(ws: Worksheet, meta: WorkbookMetadata, row: int) -> int:
     """The partnership, the partner, the round, when and to whom; returns the next row."""
-    due = meta.due_date.strftime("%d %B %Y").lstrip("0") if meta.due_date else "as soon as you can"
     facts = [
         ("Partnership", meta.partnership_name),
         ("Your organisation", meta.partner),
         ("Round", meta.round),
-        ("Please return by", due),
+        ("Please return by", due_in_words(meta.due_date)),
         ("Return it to", meta.contact or "the partnership coordinator who sent it to you"),
     ]
     for label, value in facts:
