@@ -30,6 +30,7 @@ from .levels import PARTNER
 from .metadata import FORMAT, PROPERTY_PREFIX, SUMMARY
 from .report_rows import answer_rows
 from .returns import SUMMARY_TITLE, ReturnRecord, typed_value
+from .streamed import StreamedRows
 from .templates import Template
 
 DISAGREE = "Partners disagree"
@@ -770,38 +771,52 @@ def _log(book: _Book, result: Consolidation, anonymise: bool) -> None:
             sheet.append(row + about)
 
 
-def _data(book: _Book, result: Consolidation, anonymise: bool) -> None:
+def _data_values(item: dict[str, Any]) -> tuple:
+    return (
+        item["partnership"],
+        item["round"],
+        item["round_date"],
+        item["partner"],
+        item["respondent"],
+        item["return_id"],
+        item["principle"],
+        item["question_id"],
+        item["question"],
+        item["answer"],
+        item["score"],
+        item["comment"],
+    )
+
+
+DATE_COLUMN = DATA_COLUMNS.index("Round date")
+
+
+def _data(book: _Book, result: Consolidation, anonymise: bool, streamed: StreamedRows) -> None:
+    """The Data sheet as a frame (header, first row, table), and the rest of its rows
+    into ``streamed`` (see streamed.py), spliced in once the workbook is closed."""
     widths = {0: 24, 1: 14, 2: 12, 3: 22, 4: 18, 5: 34, 6: 16, 7: 24, 8: 50, 9: 24, 10: 8, 11: 50}
     sheet = book.sheet("Data", widths, freeze=(1, 0))
+    rows = answer_rows(result, anonymise)
+    first = next(rows, None)
+    values = list(_data_values(first)) if first else [None] * len(DATA_COLUMNS)
+    date = values.pop(DATE_COLUMN)
     # The workbook is opened with strings_to_formulas off, so write_row writes every
-    # string as text, "=" included; it is the fast path for the largest sheet.
-    write_row = sheet.ws.write_row
-    row = 0
-    for row, item in enumerate(answer_rows(result, anonymise), start=1):
-        write_row(
-            row,
-            0,
-            (
-                item["partnership"],
-                item["round"],
-                item["round_date"],
-                item["partner"],
-                item["respondent"],
-                item["return_id"],
-                item["principle"],
-                item["question_id"],
-                item["question"],
-                item["answer"],
-                item["score"],
-                item["comment"],
-            ),
-        )
+    # string as text, "=" included. The date cell always carries the date style, which
+    # the streamed rows take from it.
+    sheet.ws.write_row(1, 0, values[:DATE_COLUMN])
+    if date is None:
+        sheet.ws.write_blank(1, DATE_COLUMN, None, book.formats["date"])
+    else:
+        sheet.ws.write_datetime(1, DATE_COLUMN, date, book.formats["date"])
+    sheet.ws.write_row(1, DATE_COLUMN + 1, values[DATE_COLUMN:])
+    for item in rows:
+        streamed.add(_data_values(item))
     # An Excel table over every row, ready for pivot tables; its header row is written
-    # by the table itself.
+    # by the table itself. It spans the frame here: the splice stretches it.
     sheet.ws.add_table(
         0,
         0,
-        max(row, 1),
+        1,
         len(DATA_COLUMNS) - 1,
         {
             "name": "CoupleData",
@@ -821,16 +836,45 @@ def write_summary(
     """Write the summary workbook atomically (a temporary file, then a rename)."""
     generated = generated or dt.datetime.now(dt.timezone.utc)
     with atomic_target(path) as tmp:
-        book = _Book(str(tmp))
-        fn = formulas.Functions(formulas.ADDIN)
-        _overview(book, result, level, generated)
-        for i, p in enumerate((p for p in result.partnerships if p.rounds), start=1):
-            _comparison(book, p, level, i, fn)
-        _questions(book, result, level, anonymise)
-        _actions(book, result, level, anonymise)
-        _trend(book, result, level)
-        if level == PARTNER:
-            _log(book, result, anonymise)
-            _data(book, result, anonymise)
-        book.wb.close()
+        # At partner level the Data sheet's rows are streamed in after XlsxWriter has
+        # closed a frame of the workbook (see streamed.py).
+        frame = tmp.with_name(tmp.stem + "-frame.xlsx") if level == PARTNER else tmp
+        try:
+            _write_book(result, frame, level, anonymise, generated, tmp)
+        finally:
+            if frame != tmp:
+                frame.unlink(missing_ok=True)
     return path
+
+
+def _write_book(
+    result: Consolidation,
+    frame: Path,
+    level: str,
+    anonymise: bool,
+    generated: dt.datetime,
+    target: Path,
+) -> None:
+    book = _Book(str(frame))
+    fn = formulas.Functions(formulas.ADDIN)
+    _overview(book, result, level, generated)
+    for i, p in enumerate((p for p in result.partnerships if p.rounds), start=1):
+        _comparison(book, p, level, i, fn)
+    _questions(book, result, level, anonymise)
+    _actions(book, result, level, anonymise)
+    _trend(book, result, level)
+    if level != PARTNER:
+        book.wb.close()
+        return
+    _log(book, result, anonymise)
+    with StreamedRows(2, DATA_COLUMNS, DATE_COLUMN, "CoupleData") as streamed:
+        _data(book, result, anonymise, streamed)
+        book.wb.close()
+        streamed.splice(frame, _part_of(book, "Data"), target)
+
+
+def _part_of(book: _Book, title: str) -> str:
+    """The part XlsxWriter packs a worksheet into (it numbers them in order)."""
+    sheets = [ws for ws in book.wb.worksheets() if not ws.is_chartsheet]
+    index = next(i for i, ws in enumerate(sheets, start=1) if ws.name == title)
+    return f"xl/worksheets/sheet{index}.xml"

@@ -1,0 +1,174 @@
+"""A large sheet streamed into a workbook that XlsxWriter has finished.
+
+XlsxWriter keeps every cell of a workbook in memory until it closes, and its
+constant-memory mode refuses Excel tables. The summary's Data sheet is one row per
+answer (25,000 rows for 1,000 returns) and must stay an Excel table, ready for pivot
+tables. So XlsxWriter writes that sheet as a frame: the header row, the first data
+row (which fixes the cells' styles), the column widths and the table over the full
+range. The other rows are written here, as XML, to a temporary file while the rest
+of the summary is built, and spliced into the frame when the workbook is packed
+again. Memory stays flat in the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from .excel import CELL_TEXT, cut
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_ESCAPED_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_EPOCH = dt.datetime(1899, 12, 30)
+# Stands for the date style in streamed rows until the frame says which style it is
+# (a control character never survives escaping, so it cannot occur in cell text).
+_DATE_STYLE = b"\x01"
+_CHUNK = 1024 * 1024
+
+
+def column_letters(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _text(value: str) -> str:
+    """Cell text as Excel stores it: cut to a cell's limit, XML-escaped, control
+    characters as _xHHHH_ (and a literal _xHHHH_ protected), as XlsxWriter does."""
+    if len(value) > CELL_TEXT // 2:  # shorter text fits even if all of it is emoji
+        value = cut(value, CELL_TEXT)
+    if "_x" in value:
+        value = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", value)
+    if _CONTROL.search(value):
+        value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _serial(value: dt.date) -> str:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    delta = value.replace(tzinfo=None) - _EPOCH
+    return repr(delta.days + delta.seconds / 86400 + delta.microseconds / 86400e9)
+
+
+class StreamedRows:
+    """Rows of one sheet, written as XML to a temporary file as they come."""
+
+    def __init__(
+        self, first_row: int, columns: Sequence[str], date_column: int, table: str
+    ) -> None:
+        self.first_row = first_row  # 0-based index of the first streamed row
+        self.date_column = date_column  # the frame's cell in this column carries the style
+        # The frame's table spans the frame's rows (XlsxWriter notes every cell of a
+        # table's range, so a full-size table there would cost what streaming saves);
+        # the splice stretches it over every row.
+        self.table = table
+        self._texts: dict[str, str] = {}
+        self.letters = [column_letters(i) for i in range(len(columns))]
+        self.count = 0
+        # Open for the object's life: closed by close(), or on leaving a with block.
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+
+    @property
+    def last_row(self) -> int:
+        """0-based index of the last row written, or of the row before the first."""
+        return self.first_row + self.count - 1
+
+    def add(self, values: Sequence[Any]) -> None:
+        n = self.first_row + self.count + 1  # the row's 1-based number
+        cells = []
+        for letter, value in zip(self.letters, values, strict=True):
+            ref = f"{letter}{n}"
+            if value is None or value == "":
+                continue
+            if isinstance(value, bool):
+                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, (int, float)):
+                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+            elif isinstance(value, dt.date):
+                cells.append(f'<c r="{ref}" s="\x01"><v>{_serial(value)}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is>{self._inline(str(value))}</is></c>')
+        self.file.write(f'<row r="{n}">{"".join(cells)}</row>'.encode())
+        self.count += 1
+
+    def _inline(self, value: str) -> str:
+        """The <t> element of a text; the same few texts recur on every row, so each is
+        escaped once (the cache is emptied when it grows, to keep memory flat)."""
+        text = self._texts.get(value)
+        if text is None:
+            escaped = _text(value)
+            space = ' xml:space="preserve"' if escaped != escaped.strip() else ""
+            text = f"<t{space}>{escaped}</t>"
+            if len(self._texts) > 10_000:
+                self._texts.clear()
+            self._texts[value] = text
+        return text
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> StreamedRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def splice(self, package: Path, part: str, into: Path) -> None:
+        """Copy the workbook at ``package`` to ``into`` with these rows spliced into the
+        sheet ``part``, after its last row and before the end of its sheet data."""
+        # Level 1: the rows are large and repetitive, so most of the saving comes cheap.
+        with (
+            zipfile.ZipFile(package) as source,
+            zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target,
+        ):
+            for info in source.infolist():
+                if info.filename.startswith("xl/tables/"):
+                    xml = self._stretch(source.read(info).decode())
+                    target.writestr(info, xml, zipfile.ZIP_DEFLATED, 1)
+                    continue
+                if info.filename != part:
+                    target.writestr(info, source.read(info), zipfile.ZIP_DEFLATED, 1)
+                    continue
+                head, tail, date_style = self._frame(source.read(info).decode())
+                entry = zipfile.ZipInfo(info.filename, info.date_time)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                with target.open(entry, "w") as out:
+                    out.write(head)
+                    self.file.seek(0)
+                    while chunk := self.file.read(_CHUNK):
+                        out.write(chunk.replace(_DATE_STYLE, date_style))
+                    out.write(tail)
+
+    def _stretch(self, xml: str) -> str:
+        """A table part; the streamed table's range is stretched over the streamed rows."""
+        if f'displayName="{self.table}"' not in xml:
+            return xml
+        last = self.letters[-1]
+        frame = f'ref="A1:{last}{self.first_row}"'
+        if frame not in xml:
+            raise ValueError(f"the frame's table {self.table} does not span the frame's rows")
+        return xml.replace(frame, f'ref="A1:{last}{max(self.last_row, self.first_row - 1) + 1}"')
+
+    def _frame(self, xml: str) -> tuple[bytes, bytes, bytes]:
+        """The frame's XML cut where the rows go, and the date style its first data row uses."""
+        end = xml.index("</sheetData>")
+        head, tail = xml[:end], xml[end:]
+        last = f"{self.letters[-1]}{self.last_row + 1}"
+        head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head, count=1)
+        frame_row = f'<row r="{self.first_row}"'
+        if frame_row not in head:
+            raise ValueError(f"the frame sheet has no row {self.first_row} to follow")
+        ref = f"{column_letters(self.date_column)}{self.first_row}"
+        style = re.search(f'<c r="{ref}" s="(\\d+)"', head)
+        if style is None:
+            raise ValueError(f"the frame's cell {ref} carries no date style")
+        return head.encode(), tail.encode(), style.group(1).encode()
