@@ -1,4 +1,5 @@
-"""Returns straight from saved emails (.eml): the workbooks attached, read in memory.
+"""Returns straight from saved emails (.eml, and Outlook's .msg with the optional
+``outlook`` extra): the workbooks attached, read in memory.
 
 An email is parsed through the read boundary like any other file from outside. Its
 attachments are only ever labels and bytes: an attachment's name is never used as a
@@ -12,11 +13,15 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .boundary import MiB, guarded, read_file
-from .errors import Finding, Location, ReadError, Severity
+from .boundary import MiB, describe, guarded, read_file
+from .errors import CoupleError, Finding, Location, ReadError, Severity
 from .metadata import control_character
 
-EMAIL_SUFFIXES = {".eml"}
+OUTLOOK_SUFFIX = ".msg"
+EMAIL_SUFFIXES = {".eml", OUTLOOK_SUFFIX}
+# extract-msg is GPL-licensed, so it is an optional extra, installed from a copy of the
+# repository with this command.
+OUTLOOK_INSTALL = 'pip install ".[outlook]"'
 MAX_EMAIL_BYTES = 50 * MiB
 MAX_DEPTH = 5  # forwarded messages searched, one inside the other
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -55,6 +60,8 @@ def safe_label(name: str) -> str:
 
 def open_email(path: Path) -> Opened:
     """Parse a saved email and collect its workbook attachments (ReadError if unreadable)."""
+    if path.suffix.lower() == OUTLOOK_SUFFIX:
+        return _open_outlook(path)
     from email import policy
     from email.parser import BytesParser
 
@@ -78,13 +85,18 @@ def open_email(path: Path) -> Opened:
 def _describe(message) -> tuple[str, dt.datetime | None]:
     from email.utils import parsedate_to_datetime
 
-    sender = " ".join(str(message.get("From", "") or "unknown sender").split())
-    subject = " ".join(str(message.get("Subject", "") or "(no subject)").split())
     sent = None
     try:
         sent = parsedate_to_datetime(str(message.get("Date", "")))
     except (TypeError, ValueError, IndexError):
         sent = None
+    return _about(message.get("From", ""), message.get("Subject", ""), sent)
+
+
+def _about(sender: object, subject: object, sent: dt.datetime | None):
+    """The email an attachment came in, in words for the log, and when it was sent."""
+    sender = " ".join(str(sender or "unknown sender").split())
+    subject = " ".join(str(subject or "(no subject)").split())
     if sent is not None and sent.tzinfo is None:
         sent = sent.replace(tzinfo=dt.timezone.utc)
     when = f" on {sent:%d %B %Y %H:%M}" if sent else ""
@@ -136,3 +148,97 @@ def _collect(message, path: Path, opened: Opened, depth: int) -> None:
                                 Location(file=path))  # fmt: skip
             label = Path(f"{path} › {safe_label(name) or 'workbook.xlsx'}")
             opened.attachments.append(Attachment(label, data, sent, about))
+
+
+# --- Outlook's own .msg files ------------------------------------------------------
+
+
+@dataclass
+class _Outlook:
+    """What one Outlook message holds, copied out of extract-msg's objects."""
+
+    sender: str
+    subject: str
+    sent: dt.datetime | None
+    draft: bool
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)  # name, type, bytes
+    forwarded: list[_Outlook] = field(default_factory=list)
+    too_deep: bool = False
+
+
+def _open_outlook(path: Path) -> Opened:
+    where = Location(file=path)
+    try:
+        import extract_msg
+    except ImportError:
+        raise ReadError(
+            "this is an Outlook message (.msg), which couple_xl reads only with its optional "
+            f"Outlook support: install it with {OUTLOOK_INSTALL} in couple_xl's folder; or in "
+            "Outlook save the email as .eml (File > Save As), or save the attached workbook",
+            where,
+        ) from None
+    import logging
+
+    # extract-msg logs what it finds odd; a library never prints, so neither does it here.
+    logging.getLogger("extract_msg").addHandler(logging.NullHandler())
+    data = read_file(path, MAX_EMAIL_BYTES, "the email")
+    try:
+        message = extract_msg.openMsg(data)
+        try:
+            outlook = _copy_outlook(message, depth=0)
+        finally:
+            message.close()
+    except (KeyboardInterrupt, SystemExit, CoupleError):
+        raise
+    except Exception as err:  # only extract-msg and olefile run in here: the file is at fault
+        raise ReadError(
+            f"cannot read the Outlook message ({describe(err)}): save it again from Outlook, "
+            "or save it as .eml (File > Save As)",
+            where,
+        ) from None
+    opened = Opened(draft=outlook.draft)
+    if not opened.draft:
+        _collect_outlook(outlook, path, opened)
+    if not opened.draft and not opened.attachments and not opened.findings:
+        opened.findings.append(
+            Finding(f"no workbook attached: {SEND_AGAIN}", where, Severity.WARNING)
+        )
+    return opened
+
+
+def _copy_outlook(message, depth: int) -> _Outlook:
+    from extract_msg.enums import AttachmentType
+
+    # An item that is not an email (a contact, a meeting) counts as sent: it is read,
+    # and found to hold no workbook.
+    draft = not getattr(message, "isSent", True)
+    outlook = _Outlook(message.sender, message.subject, message.date, draft)
+    for attachment in message.attachments:
+        if attachment.type == AttachmentType.MSG:
+            if depth + 1 >= MAX_DEPTH:
+                outlook.too_deep = True
+            else:
+                outlook.forwarded.append(_copy_outlook(attachment.data, depth + 1))
+        elif attachment.type == AttachmentType.DATA and isinstance(attachment.data, bytes):
+            name = attachment.longFilename or attachment.shortFilename or ""
+            outlook.files.append((name, attachment.mimetype or "", attachment.data))
+    return outlook
+
+
+def _collect_outlook(outlook: _Outlook, path: Path, opened: Opened) -> None:
+    about, sent = _about(outlook.sender, outlook.subject, outlook.sent)
+    for name, kind, data in outlook.files:
+        if name.lower().endswith(WORKBOOK_SUFFIXES) or kind.lower() in WORKBOOK_TYPES:
+            label = Path(f"{path} › {safe_label(name) or 'workbook.xlsx'}")
+            opened.attachments.append(Attachment(label, data, sent, about))
+    for inner in outlook.forwarded:
+        _collect_outlook(inner, path, opened)
+    if outlook.too_deep:
+        opened.findings.append(
+            Finding(
+                f"a message forwarded more than {MAX_DEPTH} levels deep was not searched: "
+                + SEND_AGAIN,
+                Location(file=path),
+                Severity.WARNING,
+            )
+        )

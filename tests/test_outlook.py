@@ -1,0 +1,129 @@
+"""Outlook's .msg emails, read through the optional extract-msg (the `outlook` extra,
+which the test extra installs): a real message saved by Outlook, the same message with
+a return inside it, a damaged one, and the message given when the extra is missing."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import olefile
+import pytest
+from click.testing import CliRunner
+
+from couple_xl.cli import main
+from couple_xl.consolidate import Verdict, consolidate
+from tests.helpers import fill, generate, hand_scores
+
+SAMPLE = Path(__file__).parent / "data" / "outlook" / "reply-with-a-picture.msg"
+ATTACHMENT = "__attach_version1.0_#00000000/"
+DATA = ATTACHMENT + "__substg1.0_37010102"  # the attachment's bytes
+NAMES = (ATTACHMENT + "__substg1.0_3707001F", ATTACHMENT + "__substg1.0_3001001F")
+
+
+def _padded(workbook: bytes, size: int) -> bytes:
+    """The same workbook, exactly ``size`` bytes long: the rest is a zip comment."""
+    spare = size - len(workbook)
+    assert 0 <= spare < 65_536, f"the workbook is {len(workbook)} bytes; {size} fit"
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                target.writestr(info, source.read(info))
+    grown = out.getvalue()
+    # Recompressing changes the size a little: the comment takes up what is left.
+    spare = size - len(grown)
+    with zipfile.ZipFile(out, "a") as target:
+        target.comment = b" " * spare
+    result = out.getvalue()
+    assert len(result) == size
+    return result
+
+
+def outlook_reply(tmp_path: Path, workbook: bytes, name: str = "return-AB.xlsx") -> Path:
+    """The real sample with its picture swapped for ``workbook``, in place."""
+    path = tmp_path / "reply.msg"
+    shutil.copy(SAMPLE, path)
+    with olefile.OleFileIO(str(path), write_mode=True) as ole:
+        ole.write_stream(DATA, _padded(workbook, ole.get_size(DATA)))
+        for stream in NAMES:
+            label = name.encode("utf-16-le")
+            assert len(label) == ole.get_size(stream), "the name must keep its length"
+            ole.write_stream(stream, label)
+    return path
+
+
+@pytest.fixture
+def returned(tmp_path, template):
+    sent = generate(tmp_path / "sent", partners=["A", "B"])
+    answers = {q.id: (i % 5) + 1 for i, (_, q) in enumerate(template.questions)}
+    path = fill(sent.workbooks[0].path, tmp_path / "bare.xlsx", answers, respondent=("Ann", ""))
+    return path, answers
+
+
+def test_a_real_outlook_message_without_a_workbook_is_named(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLE, inbox / "reply.msg")
+    result = consolidate([inbox])
+    (log,) = result.files
+    assert log.skipped
+    assert not log.counted
+    assert [f.message for f in log.findings] == [
+        "no workbook attached: ask the partner to send it again with the workbook attached "
+        "as an ordinary file"
+    ]
+
+
+def test_a_return_inside_an_outlook_message_scores_as_the_bare_file(tmp_path, returned, template):
+    path, answers = returned
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    msg = outlook_reply(inbox, path.read_bytes())
+    result = consolidate([inbox])
+    (log,) = result.files
+    assert log.counted, [str(f) for f in log.findings]
+    assert str(log.path) == f"{msg} › return-AB.xlsx"
+    # The sample's own sender, subject and date (as Outlook saved them) name the email.
+    about = [f.message for f in log.findings if "from the email" in f.message]
+    assert about == [
+        "from the email “Re: test internal” sent by bedfortest at TEST on 06 October 2020 09:57"
+    ]
+    (r,) = result.partnerships[0].rounds
+    for pid, score in hand_scores(template, answers).items():
+        assert r.partners["A"].principles[pid].score == pytest.approx(score)
+
+
+def test_a_damaged_outlook_message_gets_one_located_line(tmp_path, returned):
+    path, _ = returned
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(path, inbox / "good.xlsx")
+    data = SAMPLE.read_bytes()
+    (inbox / "cut.msg").write_bytes(data[: len(data) // 3])
+    (inbox / "not-ole.msg").write_bytes(b"From: someone\r\n\r\nan .eml saved as .msg")
+    result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    for name in ("cut.msg", "not-ole.msg"):
+        (line,) = [x for x in result.output.splitlines() if str(inbox / name) in x]
+        assert line.startswith(f"rejected: {inbox / name}: cannot read the Outlook message (")
+        assert line.endswith("save it again from Outlook, or save it as .eml (File > Save As)")
+    assert "1 return(s) counted" in result.output
+
+
+def test_without_the_outlook_extra_the_message_says_how_to_install_it(
+    tmp_path, monkeypatch, returned
+):
+    path, _ = returned
+    msg = outlook_reply(tmp_path, path.read_bytes())
+    monkeypatch.setitem(sys.modules, "extract_msg", None)  # import now fails
+    (log,) = consolidate([msg]).files
+    assert log.verdict is Verdict.REJECTED
+    (finding,) = log.findings
+    assert finding.location.file == msg
+    assert 'pip install ".[outlook]"' in finding.message
+    assert "save the email as .eml" in finding.message
