@@ -246,7 +246,7 @@ def _print_drafts(drafts, kind: str) -> None:
 
 @main.group()
 def templates() -> None:
-    """List and check assessment templates."""
+    """List, check, export and import assessment templates."""
 
 
 @templates.command("list")
@@ -296,6 +296,80 @@ def templates_check(file: Path) -> None:
         f"{file}: OK: template {t.id} {t.version}, {len(t.principles)} principles, "
         f"{len(t.questions)} statements"
     )
+
+
+@templates.command("export")
+@click.argument("template_ref", metavar="TEMPLATE")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The workbook to write (.xlsx).",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite the workbook if it exists.")
+def templates_export(template_ref: str, output: Path, force: bool) -> None:
+    """Write a template's questions to a workbook you can edit in Excel.
+
+    TEMPLATE is a built-in template id (see templates list) or a template file.
+    The workbook has a questions sheet (one row per statement), a principles
+    sheet and a template sheet (scale and settings).
+
+    Example:
+
+    \b
+        couple-xl templates export couple -o questions.xlsx
+    """
+    from .errors import CoupleError, TemplateError
+    from .template_sheets import export_questions
+
+    try:
+        t = export_questions(template_ref, output, force)
+    except TemplateError as err:
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
+    except CoupleError as err:
+        raise _fail(err) from None
+    click.echo(f"Wrote {output}: {len(t.questions)} statements of template {t.id} {t.version}.")
+    click.echo(
+        "Edit it in Excel (add, reword or remove rows on the questions sheet), then: "
+        f"couple-xl templates import {output} -o my-template.toml"
+    )
+
+
+@templates.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The template file to write (.toml).",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite the template file if it exists.")
+def templates_import(file: Path, output: Path, force: bool) -> None:
+    """Turn a questions workbook (from templates export) into a template file.
+
+    Only the questions sheet is needed: without a principles sheet the six
+    COUPLE principles apply, without a template sheet the standard scale and
+    settings. Every problem is listed with its sheet and cell.
+
+    Example:
+
+    \b
+        couple-xl templates import questions.xlsx -o my-template.toml
+    """
+    from .errors import CoupleError, TemplateError
+    from .template_sheets import import_questions
+
+    try:
+        t = import_questions(file, output, force)
+    except TemplateError as err:
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
+    except CoupleError as err:
+        raise _fail(err) from None
+    click.echo(
+        f"Wrote {output}: template {t.id} {t.version}, {len(t.principles)} principles, "
+        f"{len(t.questions)} statements."
+    )
+    click.echo(f"Use it with: couple-xl new --template {output} …")
 
 
 CLASSIC_STEPS = """\

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 
 from .boundary import LIMITS, guarded, open_package, read_file
 from .errors import InputError, Location
@@ -221,19 +222,30 @@ def _csv_rows(raw: bytes) -> list[list[str]]:
 
 def _xlsx_rows(path: Path) -> tuple[list[list[str]], str]:
     """The first sheet's cells as text, read through the same guards as returns."""
-    from python_calamine import CalamineWorkbook
-
     from .returns import typed_value
 
-    where = Location(file=path)
-    data = read_file(path, LIMITS.file_bytes, "the partners file")
     instruction = "open it in your spreadsheet app and save it again as .xlsx, or as .csv"
-    with guarded(where, "the partners workbook", instruction):
+    tables = workbook_tables(path, "the partners workbook", instruction, first_only=True)
+    sheet, values = next(iter(tables.items()))
+    return [["" if v == "" else str(typed_value(v)) for v in row] for row in values], sheet
+
+
+def workbook_tables(
+    path: Path, what: str, instruction: str, first_only: bool = False
+) -> dict[str, list[list[Any]]]:
+    """Every sheet's cell values (or the first sheet's), read through the read boundary:
+    the same package checks and limits as returns. Blank cells are ""."""
+    from python_calamine import CalamineWorkbook
+
+    where = Location(file=path)
+    data = read_file(path, LIMITS.file_bytes, what)
+    with guarded(where, what, instruction):
         package = open_package(data, where)
         book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
         if not book.sheet_names:
-            raise InputError("the partners workbook has no sheets", where)
-        sheet = book.sheet_names[0]
-        package.check_grid(sheet)
-        values = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return [["" if v == "" else str(typed_value(v)) for v in row] for row in values], sheet
+            raise InputError(f"{what} has no sheets", where)
+        tables = {}
+        for sheet in book.sheet_names[:1] if first_only else book.sheet_names:
+            package.check_grid(sheet)
+            tables[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    return tables

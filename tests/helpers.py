@@ -19,6 +19,7 @@ from couple_xl.workbook import named as named_cell
 __all__ = [
     "EMOJI",
     "ROUND_DATE",
+    "custom_properties",
     "edge_template",
     "edge_template_data",
     "fill",
@@ -181,3 +182,9 @@ def hand_scores(template: Template, answers: dict) -> dict[str, float | None]:
         rated = [v for v in rated if isinstance(v, int)]
         scores[p.id] = sum(rated) / len(rated) if rated else None
     return scores
+
+
+def custom_properties(source) -> dict[str, str]:
+    """A workbook's custom document properties (from an openpyxl workbook or a path)."""
+    wb = source if isinstance(source, openpyxl.Workbook) else openpyxl.load_workbook(source)
+    return {p.name: p.value for p in wb.custom_doc_props}

@@ -13,7 +13,7 @@ from couple_xl import formulas
 from couple_xl.metadata import PROPERTY_PREFIX, WorkbookMetadata, read_manifest
 from couple_xl.templates import template_from_data
 from couple_xl.workbook import META_SHEET, QID_COLUMN
-from tests.helpers import generate, named_cell
+from tests.helpers import custom_properties, generate, named_cell
 
 
 @pytest.fixture
@@ -154,12 +154,8 @@ def test_score_cells_are_formulas(wb, template):
     assert str(named_cell(wb, "SCORE_OVERALL").value).startswith("=IFERROR(COUPLE_OVERALL(")
 
 
-def _custom_props(wb) -> dict[str, str]:
-    return {p.name: p.value for p in wb.custom_doc_props}
-
-
 def test_metadata_is_stored_twice(wb, template):
-    props = _custom_props(wb)
+    props = custom_properties(wb)
     sheet = {
         row[0]: row[1]
         for row in wb[META_SHEET].iter_rows(min_row=3, max_col=2, values_only=True)
@@ -189,8 +185,8 @@ def test_return_ids_are_unique_and_match_the_manifest(tmp_path):
     ids = []
     for entry in manifest.partners:
         wb = openpyxl.load_workbook(tmp_path / entry.file)
-        assert _custom_props(wb)[PROPERTY_PREFIX + "return_id"] == entry.return_id
-        assert _custom_props(wb)[PROPERTY_PREFIX + "partner"] == entry.partner
+        assert custom_properties(wb)[PROPERTY_PREFIX + "return_id"] == entry.return_id
+        assert custom_properties(wb)[PROPERTY_PREFIX + "partner"] == entry.partner
         ids.append(entry.return_id)
     assert len(set(ids)) == 3
 
