@@ -7,6 +7,7 @@ import re
 from email import policy
 from email.parser import BytesParser
 
+import pytest
 from click.testing import CliRunner
 
 from couple_xl.cli import main
@@ -79,6 +80,29 @@ def test_a_control_character_in_an_email_address_is_refused_with_its_row(tmp_pat
     assert f"{partners}: row 3: the email address contains a control character (U+0007)" in (
         result.output
     )
+
+
+@pytest.mark.parametrize(
+    ("row", "what"),
+    [
+        ('"Evil Ltd\r\nBcc: everyone@example.org",a@b.org,', "the partner name"),
+        ('Fine Ltd,a@b.org,"Ann\nBcc: everyone@example.org"', "the contact"),
+        ('Fine Ltd,"a@b.org\r\nBcc: everyone@example.org",', "the email address"),
+    ],
+)
+def test_a_header_injection_through_the_partners_file_is_refused(tmp_path, row, what):
+    """A line break in a name, contact or address would start a new header in a draft
+    (Bcc: everyone): new refuses it, says where, and writes nothing."""
+    partners = tmp_path / "partners.csv"
+    partners.write_text(f"partner,email,contact\nGood Org,g@example.org,\n{row}\n", "utf-8")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(
+        main, ["new", "P", "--partners-file", str(partners), "--out", str(out), "--email"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert f"{partners}: row 3: {what} contains a control character (U+000" in result.output
+    assert not out.exists() or not any(out.rglob("*.eml"))
 
 
 def test_drafts_among_the_inputs_are_skipped_with_a_note(tmp_path):

@@ -22,6 +22,8 @@ def cli_reference() -> str:
         ["new", "--help"],
         ["templates", "list", "--help"],
         ["templates", "check", "--help"],
+        ["templates", "export", "--help"],
+        ["templates", "import", "--help"],
         ["addin", "--help"],
         ["consolidate", "--help"],
         ["check", "--help"],
