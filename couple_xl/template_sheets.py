@@ -211,7 +211,10 @@ def _key(*parts: str | int) -> str:
 def _relocated(problem: CoupleError, where: dict[str, Location]) -> CoupleError:
     key = problem.location.key or ""
     while key and key not in where:
-        key = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", key)
+        shorter = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", key)
+        if shorter == key:  # "(top level)": a rule across the whole template
+            break
+        key = shorter
     location = where.get(key)
     if location is None:
         return problem
