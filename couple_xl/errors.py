@@ -103,6 +103,17 @@ class TemplateError(CoupleError):
         return "\n".join(str(p) for p in self.problems)
 
 
+class PlanError(CoupleError):
+    """An action plan that cannot be used, with every problem found in it."""
+
+    def __init__(self, problems: list[CoupleError]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems), problems[0].location)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
 class InputError(CoupleError):
     """A value the user gave (a name, a date, a partners file) cannot be used."""
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, excel
+from .actions import AgreedAction
 from .drafts import Drafts, Invitation, write_drafts
 from .errors import InputError, Location, OutputExistsError
 from .files import make_folder, write_text_atomically
@@ -42,6 +43,7 @@ class RoundRequest:
     scoring_mode: str = "addin"
     embed_lite: bool = False
     email: bool = False  # also write email drafts and a send list
+    plan: Path | None = None  # the last round's action plan: its agreed actions are reviewed
 
 
 @dataclass
@@ -61,6 +63,7 @@ class RoundResult:
     manifest: Path
     warnings: list[str] = field(default_factory=list)
     drafts: Drafts | None = None
+    agreed: list[AgreedAction] = field(default_factory=list)
 
 
 EMAILS_FOLDER = "emails"  # beside the workbooks: the drafts and the send list
@@ -111,6 +114,12 @@ def new_round(request: RoundRequest) -> RoundResult:
             f"{request.round_date.isoformat()}"
         )
 
+    # The plan is read before anything is written: a bad plan stops the round.
+    agreed = []
+    if request.plan is not None:
+        from .plan import read_plan
+
+        agreed = read_plan(request.plan, pid).actions
     out = request.out_dir
     prefix = (
         f"{safe_component(name, 'partnership')[:30]}_{safe_component(round_label, 'round')[:20]}"
@@ -131,25 +140,7 @@ def new_round(request: RoundRequest) -> RoundResult:
 
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     template = request.template
-    written: list[WrittenWorkbook] = []
-    for entry, target in zip(request.partners, targets):
-        meta = WorkbookMetadata(
-            template_id=template.id,
-            template_version=template.version,
-            template_sha256=template.fingerprint,
-            partnership_id=pid,
-            partnership_name=name,
-            partner=entry.name,
-            round=round_label,
-            round_date=request.round_date,
-            due_date=request.due_date,
-            contact=request.contact,
-            return_id=uuid.uuid4().hex,
-            created=created,
-            generator=f"couple_xl {__version__}",
-        )
-        write_workbook(template, meta, target, request.scoring_mode, request.embed_lite)
-        written.append(WrittenWorkbook(entry.name, target, meta.return_id))
+    written = _write_workbooks(request, targets, pid, name, round_label, created, agreed)
 
     manifest = Manifest(
         partnership_id=pid,
@@ -187,4 +178,36 @@ def new_round(request: RoundRequest) -> RoundResult:
             due_in_words(request.due_date),
             request.contact,
         )
-    return RoundResult(pid, round_label, written, manifest_path, warnings, drafts)
+    return RoundResult(pid, round_label, written, manifest_path, warnings, drafts, agreed)
+
+
+def _write_workbooks(
+    request: RoundRequest,
+    targets: list[Path],
+    pid: str,
+    name: str,
+    round_label: str,
+    created: dt.datetime,
+    agreed: list[AgreedAction],
+) -> list[WrittenWorkbook]:
+    template = request.template
+    written: list[WrittenWorkbook] = []
+    for entry, target in zip(request.partners, targets):
+        meta = WorkbookMetadata(
+            template_id=template.id,
+            template_version=template.version,
+            template_sha256=template.fingerprint,
+            partnership_id=pid,
+            partnership_name=name,
+            partner=entry.name,
+            round=round_label,
+            round_date=request.round_date,
+            due_date=request.due_date,
+            contact=request.contact,
+            return_id=uuid.uuid4().hex,
+            created=created,
+            generator=f"couple_xl {__version__}",
+        )
+        write_workbook(template, meta, target, request.scoring_mode, request.embed_lite, agreed)
+        written.append(WrittenWorkbook(entry.name, target, meta.return_id))
+    return written

@@ -52,6 +52,23 @@ ACTION_HEADERS = ("Action", "Owner", "By when")
 ACTION_FROM_ANSWER = column_index(ACTION_COLUMNS[0]) - column_index(ANSWER_COLUMN)
 WIDTHS = {"A": 5, "B": 62, "C": 30, "D": 52}
 
+# The review of the actions agreed after the last round (new --plan): a sheet before the
+# principles, one row per action, the partner's view in two input columns.
+REVIEW_SHEET = "Agreed actions"
+REVIEW_HEADER_ROW = 4
+REVIEW_COLUMNS = {
+    "number": ("A", "#"),
+    "principle": ("B", "Principle"),
+    "action": ("C", "Agreed action"),
+    "lead": ("D", "Lead"),
+    "due": ("E", "Due"),
+    "status": ("F", "How is it going?"),
+    "note": ("G", "Comment"),
+}
+REVIEW_ID_COLUMN = "H"  # hidden: the action id
+REVIEW_WIDTHS = {"A": 5, "B": 16, "C": 46, "D": 16, "E": 12, "F": 16, "G": 40}
+PLAN_JSON = "plan_json"  # metadata keys plan_json.1, .2 … hold the agreed actions
+
 # Summary sheet layout: a column for each part of a principle's result.
 SUMMARY_HEADER_ROW = 5
 SUMMARY_COLUMNS = {

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import excel, scoring
+from .actions import ACTION_ID, STATUSES, ActionView, AgreedAction, status_of
 from .boundary import (
     LIMITS,
     RESAVE,
@@ -56,6 +57,7 @@ from .layout import (
     META_SHEET,
     META_TITLE,
     META_VALUE_COLUMN,
+    PLAN_JSON,
     QID_HEADER,
     column_index,
 )
@@ -169,6 +171,9 @@ class ReturnRecord:
     assessment: Assessment
     warnings: list[Finding] = field(default_factory=list)
     app: str = ""  # the program that last saved it, as docProps/app.xml says
+    # The actions agreed after the last round, as embedded, and this return's view of each.
+    agreed: list[AgreedAction] = field(default_factory=list)
+    views: dict[str, ActionView] = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
         # Sent between processes without the template object: its JSON text is enough,
@@ -200,6 +205,7 @@ class ReturnRecord:
             self.is_empty
             and not self.comments
             and not self.actions
+            and not any(v.typed or v.comment for v in self.views.values())
             and not (self.respondent_name or self.respondent_role or self.respondent_date)
         )
 
@@ -210,6 +216,7 @@ class ReturnRecord:
             "comments": dict(sorted(self.comments.items())),
             "actions": [(a.principle_id, a.action, a.owner, a.by_when) for a in self.actions],
             "respondent": [self.respondent_name, self.respondent_role],
+            "progress": {k: [v.typed, v.comment] for k, v in sorted(self.views.items())},
         }
         return hashlib.sha256(json.dumps(typed, sort_keys=True).encode()).hexdigest()
 
@@ -390,6 +397,27 @@ def _embedded_template(table: dict[str, str], path: Path, sheet: str | None) -> 
             f"the embedded template is not valid ({err.problems[0].message}): {FRESH_COPY}",
             where,
         ) from None
+
+
+def _embedded_plan(table: dict[str, str], where: Location) -> list[AgreedAction] | str:
+    """The agreed actions embedded by new --plan (none when there were none), or why
+    they cannot be read."""
+    chunks = sorted(
+        (int(k.split(".", 1)[1]), v)
+        for k, v in table.items()
+        if k.startswith(PLAN_JSON + ".") and k.split(".", 1)[1].isdigit()
+    )
+    if not chunks:
+        return []
+    try:
+        data = json.loads("".join(v for _, v in chunks))
+        actions = [AgreedAction.from_dict(item) for item in data]
+    except (ValueError, TypeError, AttributeError) as err:
+        return f"the embedded agreed actions are damaged ({describe(err)})"
+    bad = [a.id for a in actions if not ACTION_ID.match(a.id)]
+    if bad:
+        return f"the embedded agreed actions carry an id that is not one ({bad[0][:40]!r})"
+    return actions
 
 
 def _metadata(
@@ -597,6 +625,11 @@ class _Reader:
             return "" if ref is None else _text(sheets.value(ref.sheet, ref.row, ref.col))
 
         actions = _actions(template, finder, sheets)
+        agreed = _embedded_plan(table, Location(file=path, sheet=meta_sheet, key=PLAN_JSON))
+        if isinstance(agreed, str):
+            self.warn(f"{agreed}: the progress of agreed actions is not counted", self.at())
+            agreed = []
+        views = self._views(agreed, finder, sheets, meta.partner)
         assessment = template.score(answers)
         self._check_scores(assessment, finder, sheets, cells)
         for action in actions:
@@ -619,7 +652,40 @@ class _Reader:
             assessment=assessment,
             warnings=self.warnings,
             app=self.app,
+            agreed=agreed,
+            views=views,
         )
+
+    def _views(
+        self, agreed: list[AgreedAction], finder: _Finder, sheets: _Sheets, partner: str
+    ) -> dict[str, ActionView]:
+        """This return's view of each agreed action. Text that is not a listed status is
+        kept as typed, with a warning, and counts as no view."""
+        views = {}
+        for action in agreed:
+            status_ref = finder.named(f"ACTION_STATUS_{action.id}")
+            note_ref = finder.named(f"ACTION_NOTE_{action.id}")
+            if status_ref is None:
+                self.warn(
+                    f"the progress cell of agreed action {action.id} was not found: no view "
+                    "of it is counted",
+                    self.at(key=action.id),
+                )
+                continue
+            value = sheets.value(status_ref.sheet, status_ref.row, status_ref.col)
+            typed = "" if isinstance(value, CellError) else _text(value).strip()
+            comment = ""
+            if note_ref is not None:
+                comment = _text(sheets.value(note_ref.sheet, note_ref.row, note_ref.col))
+            status = status_of(typed)
+            if (typed and status is None) or isinstance(value, CellError):
+                self.warn(
+                    f"the progress of agreed action {action.id} is {str(value)[:60]!r}, not one "
+                    f"of {', '.join(STATUSES)}: kept as typed, and counted as no view",
+                    self.at(status_ref),
+                )
+            views[action.id] = ActionView(partner, status, typed, comment.strip())
+        return views
 
     def _template(
         self, table: dict[str, str], meta: WorkbookMetadata, meta_sheet: str | None

@@ -13,7 +13,8 @@ The public contract of a generated workbook (documented in the README):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import excel, formulas, scoring
+from .actions import STATUSES, AgreedAction
 from .files import atomic_target
 from .inputs import due_in_words
 from .layout import (
@@ -59,7 +61,13 @@ from .layout import (
     MUTED,
     NORMAL_COLUMN,
     NUMBER_COLUMN,
+    PLAN_JSON,
     QID_COLUMN,
+    REVIEW_COLUMNS,
+    REVIEW_HEADER_ROW,
+    REVIEW_ID_COLUMN,
+    REVIEW_SHEET,
+    REVIEW_WIDTHS,
     START_SHEET,
     STATEMENT_COLUMN,
     SUMMARY_COLUMN,
@@ -205,12 +213,16 @@ def _input(cell, number_format: str | None = None) -> None:
 
 
 def build_workbook(
-    template: Template, meta: WorkbookMetadata, scoring_mode: str = formulas.ADDIN
+    template: Template,
+    meta: WorkbookMetadata,
+    scoring_mode: str = formulas.ADDIN,
+    agreed: Sequence[AgreedAction] = (),
 ) -> Workbook:
     """The workbook for one partner, in memory.
 
     ``scoring_mode``: "addin" (COUPLE_ functions with native fallbacks), "lite" (the
     same, spelt as xlwings Lite stores them) or "native" (native formulas only).
+    ``agreed``: the actions agreed after the last round, reviewed on a sheet of their own.
     """
     functions = formulas.Functions(scoring_mode)
     wb = Workbook()
@@ -222,18 +234,21 @@ def build_workbook(
 
     start = wb.active
     start.title = START_SHEET
+    review = wb.create_sheet(REVIEW_SHEET) if agreed else None
     principle_sheets = [wb.create_sheet(p.name) for p in template.principles]
     summary = wb.create_sheet(SUMMARY_SHEET)
     hidden = wb.create_sheet(META_SHEET)
 
-    _write_metadata(wb, hidden, template, meta)
+    _write_metadata(wb, hidden, template, meta, agreed)
+    if review is not None:
+        _write_review(wb, review, template, meta, agreed)
     cells: dict[str, PrincipleCells] = {}
     for index, (principle, ws) in enumerate(zip(template.principles, principle_sheets)):
         cells[principle.id] = _write_principle(
             wb, ws, template, principle, meta, summary_row=SUMMARY_HEADER_ROW + 1 + index
         )
     _write_summary(wb, summary, template, meta, cells, functions)
-    _write_start(wb, start, template, meta)
+    _write_start(wb, start, template, meta, bool(agreed))
     return wb
 
 
@@ -241,7 +256,11 @@ def build_workbook(
 
 
 def _write_metadata(
-    wb: Workbook, ws: Worksheet, template: Template, meta: WorkbookMetadata
+    wb: Workbook,
+    ws: Worksheet,
+    template: Template,
+    meta: WorkbookMetadata,
+    agreed: Sequence[AgreedAction] = (),
 ) -> None:
     ws.sheet_state = "veryHidden"
     key, value = META_KEY_COLUMN, META_VALUE_COLUMN
@@ -257,11 +276,14 @@ def _write_metadata(
         prop = excel.cut(text, excel.CUSTOM_PROPERTY) or "-"
         wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + name, value=prop))
         row += 1
-    payload = template.to_json()
-    for n, start in enumerate(range(0, len(payload), TEMPLATE_CHUNK), start=1):
-        ws[f"{key}{row}"] = f"template_json.{n}"
-        _text(ws[f"{value}{row}"], payload[start : start + TEMPLATE_CHUNK])
-        row += 1
+    payloads = [("template_json", template.to_json())]
+    if agreed:  # embedded like the template, so a return is read without the plan file
+        payloads.append((PLAN_JSON, json.dumps([a.as_dict() for a in agreed])))
+    for label, payload in payloads:
+        for n, start in enumerate(range(0, len(payload), TEMPLATE_CHUNK), start=1):
+            ws[f"{key}{row}"] = f"{label}.{n}"
+            _text(ws[f"{value}{row}"], payload[start : start + TEMPLATE_CHUNK])
+            row += 1
     _write_answer_lookup(wb, ws, template)
     _protect(ws)
 
@@ -295,6 +317,72 @@ def _write_answer_lookup(wb: Workbook, ws: Worksheet, template: Template) -> Non
 
 def _span(first_col: str, first_row: int, last_col: str, last_row: int) -> str:
     return f"{_abs(first_col, first_row)}:{_abs(last_col, last_row)}"
+
+
+# --- the review of last round's agreed actions -----------------------------------
+
+
+def _write_review(
+    wb: Workbook,
+    ws: Worksheet,
+    template: Template,
+    meta: WorkbookMetadata,
+    agreed: Sequence[AgreedAction],
+) -> None:
+    """One row per agreed action: its wording, lead and due date, and the partner's view
+    of it (ACTION_STATUS_<id>, a dropdown) with a comment (ACTION_NOTE_<id>)."""
+    columns = {key: column for key, (column, _) in REVIEW_COLUMNS.items()}
+    for column, width in REVIEW_WIDTHS.items():
+        ws.column_dimensions[column].width = width
+    ws.column_dimensions[REVIEW_ID_COLUMN].hidden = True
+    last = columns["note"]
+    ws.merge_cells(f"A1:{last}1")
+    _text(ws["A1"], "The actions the partnership agreed last round")
+    ws["A1"].font = _font(16, bold=True, color=ACCENT)
+    ws.row_dimensions[1].height = 26
+    ws.merge_cells(f"A2:{last}2")
+    _text(
+        ws["A2"],
+        "For each action, choose how it is going, as far as your organisation can tell, "
+        "and add a comment if you can. Choose Don't know if you cannot judge it.",
+    )
+    ws["A2"].font = _font(10, italic=True, color=MUTED)
+    ws["A2"].alignment = WRAP_TOP
+    ws.row_dimensions[2].height = 30
+    _header_row(ws, REVIEW_HEADER_ROW, dict(REVIEW_COLUMNS.values()), wrap=True)
+    names = {p.id: p.name for p in template.principles}
+    statuses = DataValidation(
+        type="list",
+        formula1='"' + ",".join(STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="Not one of the listed answers",
+        error="Please choose from the list. You can keep what you typed, but it will not "
+        "count as a view of this action.",
+    )
+    ws.add_data_validation(statuses)
+    for n, action in enumerate(agreed, start=1):
+        row = REVIEW_HEADER_ROW + n
+        _number_cell(ws, row, n)
+        for key, value in (("principle", names.get(action.principle_id, action.principle_id)),
+                           ("action", action.text), ("lead", action.lead),
+                           ("due", action.due)):  # fmt: skip
+            cell = ws[f"{columns[key]}{row}"]
+            _text(cell, value)
+            cell.font = _font()
+            cell.alignment = WRAP_TOP
+        for key, prefix in (("status", "ACTION_STATUS_"), ("note", "ACTION_NOTE_")):
+            _input(ws[f"{columns[key]}{row}"])
+            _add_name(wb, prefix + action.id, ws.title, _abs(columns[key], row))
+        statuses.add(f"{columns['status']}{row}")
+        ws[f"{REVIEW_ID_COLUMN}{row}"] = action.id
+        ws.row_dimensions[row].height = _height(
+            (action.text, REVIEW_WIDTHS[columns["action"]]), (action.lead, REVIEW_WIDTHS["D"])
+        )
+    ws.freeze_panes = f"A{REVIEW_HEADER_ROW + 1}"
+    _print_setup(ws, meta, landscape=True)
+    _protect(ws)
 
 
 # --- principle sheets ---------------------------------------------------------
@@ -669,7 +757,13 @@ LABEL_COLUMN, TEXT_COLUMN = "B", "C"  # the Start sheet's two columns
 START_BODY_WIDTH = 96
 
 
-def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: WorkbookMetadata) -> None:
+def _write_start(
+    wb: Workbook,
+    ws: Worksheet,
+    template: Template,
+    meta: WorkbookMetadata,
+    review: bool = False,
+) -> None:
     for column, width in {"A": 3, LABEL_COLUMN: 24, TEXT_COLUMN: 72}.items():
         ws.column_dimensions[column].width = width
     ws.merge_cells(f"{LABEL_COLUMN}1:{TEXT_COLUMN}1")
@@ -689,6 +783,14 @@ def _write_start(wb: Workbook, ws: Worksheet, template: Template, meta: Workbook
         "How to answer",
         [
             "1. Fill in your name and role above.",
+            *(
+                [
+                    f"First, the “{REVIEW_SHEET}” sheet lists what the partnership agreed "
+                    "last round: say how each action is going."
+                ]
+                if review
+                else []
+            ),
             f"2. Each principle has its own sheet (see the tabs below). For each statement, "
             f"choose how far you agree from the list in the yellow “Your answer” cell. "
             f"If a statement does not apply or you cannot judge it, choose {unscored}: "
@@ -805,6 +907,7 @@ def write_workbook(
     path: Path,
     scoring_mode: str = formulas.ADDIN,
     embed_lite: bool = False,
+    agreed: Sequence[AgreedAction] = (),
 ) -> Path:
     """Build and save one partner's workbook, optionally carrying the xlwings Lite code."""
     if embed_lite and scoring_mode == formulas.ADDIN:
@@ -812,5 +915,5 @@ def write_workbook(
     finish = None
     if embed_lite:
         from .addin import embed_lite as finish
-    save_atomically(build_workbook(template, meta, scoring_mode), path, finish)
+    save_atomically(build_workbook(template, meta, scoring_mode, agreed), path, finish)
     return path

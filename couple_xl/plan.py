@@ -1,0 +1,420 @@
+"""The action plan: a round's suggested actions as a workbook the partners' meeting fills
+in (which to do, reworded, who leads, by when), and that workbook read back for the
+next round (`couple-xl new --plan`).
+
+The plan's sheet holds one Excel table, CouplePlan, whose header names are a contract
+other tools can rely on (PLAN_COLUMNS). Each row has a stable action id: derived from
+the round, never reused, and carried unchanged into later rounds while the action is
+open. The plan carries its partnership and round as document properties and on a
+hidden sheet, like a return, and says it is a plan, so consolidation skips it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .actions import ACTION_ID, AgreedAction, action_id
+from .consolidate import Consolidation, PartnershipResult, RoundResult, consolidate
+from .errors import CoupleError, InputError, Location, OutputExistsError, PlanError
+from .files import atomic_target, make_folder, resolved
+from .layout import META_FIRST_ROW, META_SHEET, META_TITLE, wrapped_lines
+from .metadata import FORMAT, PLAN, PROPERTY_PREFIX
+from .scoring import normalise_text
+
+PLAN_SHEET = "Plan"
+PLAN_TABLE = "CouplePlan"
+PLAN_COLUMNS = (
+    "id",
+    "principle",
+    "suggested action",
+    "suggested by",
+    "owner",
+    "by when",
+    "agreed",
+    "agreed action",
+    "lead",
+    "due",
+)
+SPARE_ROWS = 5
+YES, NO = "Yes", "No"
+
+
+@dataclass
+class PlanRow:
+    """One row of the plan: a suggestion (or a carried or spare action)."""
+
+    id: str
+    principle: str = ""
+    suggested: str = ""
+    suggested_by: list[str] = field(default_factory=list)
+    owner: str = ""
+    by_when: str = ""
+    agreed: str = ""
+    agreed_text: str = ""
+    lead: str = ""
+    due: str = ""
+
+    def values(self) -> list[str]:
+        return [self.id, self.principle, self.suggested, ", ".join(self.suggested_by),
+                self.owner, self.by_when, self.agreed, self.agreed_text, self.lead,
+                self.due]  # fmt: skip
+
+
+@dataclass
+class Plan:
+    """A plan read back: whose, from which round, and the actions agreed in it."""
+
+    path: Path
+    partnership_id: str
+    round: str
+    actions: list[AgreedAction]
+
+
+# --- building the plan ---------------------------------------------------------------
+
+
+def plan_rows(partnership: PartnershipResult) -> tuple[RoundResult, list[PlanRow]]:
+    """The latest round's plan: earlier agreed actions still open, then the round's
+    suggestions (identical ones once, naming every partner), then spare rows."""
+    latest = partnership.rounds[-1]
+    rows: list[PlanRow] = []
+    for progress in latest.progress:
+        if progress.closed:
+            continue
+        a = progress.action
+        rows.append(PlanRow(a.id, a.principle_id, a.text, ["agreed earlier"], a.lead, a.due,
+                            YES, a.text, a.lead, a.due))  # fmt: skip
+    taken = {row.id for row in rows}
+    n = 0
+
+    def next_id() -> str:
+        nonlocal n
+        n += 1
+        while action_id(latest.round_date, n) in taken:
+            n += 1
+        return action_id(latest.round_date, n)
+
+    by_text: dict[tuple[str, str], PlanRow] = {}
+    for principle in latest.template.principles:
+        for partner, result in sorted(latest.partners.items()):
+            for record in result.respondents:
+                for a in record.actions:
+                    if a.principle_id != principle.id or not a.action.strip():
+                        continue
+                    key = (principle.id, normalise_text(a.action))
+                    row = by_text.get(key)
+                    if row is None:
+                        row = PlanRow(next_id(), principle.id, a.action.strip(), [],
+                                      a.owner.strip(), a.by_when.strip(), "",
+                                      a.action.strip())  # fmt: skip
+                        by_text[key] = row
+                        rows.append(row)
+                    if partner not in row.suggested_by:
+                        row.suggested_by.append(partner)
+    rows += [PlanRow(next_id()) for _ in range(SPARE_ROWS)]
+    return latest, rows
+
+
+@dataclass
+class PlanOptions:
+    paths: list[Path]
+    output: Path
+    partnership: str | None = None
+    force: bool = False
+
+
+@dataclass
+class PlanOutcome:
+    result: Consolidation
+    written: Path | None = None
+    rows: list[PlanRow] = field(default_factory=list)
+    round: RoundResult | None = None
+
+
+def run_plan(options: PlanOptions, progress=None) -> PlanOutcome:
+    """`couple-xl plan`: read the returns as consolidate does, then write the plan of
+    one partnership's latest round."""
+    if options.output.exists() and not options.force:
+        raise OutputExistsError(
+            "already exists; use --force to overwrite it", Location(file=options.output)
+        )
+    result = consolidate(options.paths, partnership=options.partnership, progress=progress)
+    if resolved(options.output) in result.inputs:
+        raise InputError("is one of the inputs: choose another name", Location(file=options.output))
+    with_rounds = [p for p in result.partnerships if p.rounds]
+    if not with_rounds:
+        return PlanOutcome(result)
+    if len(with_rounds) > 1:
+        ids = ", ".join(p.partnership_id for p in with_rounds)
+        raise InputError(
+            f"the returns are from {len(with_rounds)} partnerships ({ids}): choose one with "
+            "--partnership ID"
+        )
+    latest, rows = plan_rows(with_rounds[0])
+    make_folder(options.output.parent)
+    write_plan(latest, rows, options.output)
+    return PlanOutcome(result, options.output, rows, latest)
+
+
+# --- writing ---------------------------------------------------------------------
+
+
+def _identity(latest: RoundResult) -> dict[str, str]:
+    return {
+        "format": FORMAT,
+        "kind": PLAN,
+        "partnership_id": latest.partnership_id,
+        "partnership_name": latest.partnership_name,
+        "round": latest.round,
+        "round_date": latest.round_date.isoformat(),
+    }
+
+
+def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
+    """Write the plan workbook atomically: one table, printable on A4."""
+    import xlsxwriter
+
+    from .excel import CUSTOM_PROPERTY, cut
+
+    identity = _identity(latest)
+    with atomic_target(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
+                                            "strings_to_numbers": False,
+                                            "strings_to_urls": False})  # fmt: skip
+        wb.set_properties({"title": f"Action plan: {latest.partnership_name}",
+                           "author": "couple_xl"})  # fmt: skip
+        for key, value in identity.items():
+            wb.set_custom_property(PROPERTY_PREFIX + key, cut(value, CUSTOM_PROPERTY) or "-")
+        ws = wb.add_worksheet(PLAN_SHEET)
+        wrap = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 10})
+        title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E79"})
+        note = wb.add_format({"italic": True, "font_size": 9, "font_color": "#4B5563",
+                              "text_wrap": True, "valign": "top"})  # fmt: skip
+        widths = [13, 13, 40, 18, 14, 11, 8, 40, 16, 11]
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width, wrap)
+        ws.write_string(0, 0, f"Action plan: {latest.partnership_name}, {latest.round}", title)
+        ws.merge_range(1, 0, 1, len(PLAN_COLUMNS) - 1, PLAN_NOTE, note)
+        ws.set_row(1, 42)
+        first = 3
+        header = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "text_wrap": True,
+                                "valign": "top", "font_size": 10})  # fmt: skip
+        ws.add_table(first, 0, first + len(rows), len(PLAN_COLUMNS) - 1, {
+            "name": PLAN_TABLE,
+            "style": "Table Style Light 9",
+            "columns": [{"header": h, "header_format": header} for h in PLAN_COLUMNS],
+            "data": [row.values() for row in rows],
+        })  # fmt: skip
+        # No spreadsheet app sizes a row to its wrapped text when it opens a file.
+        for offset, row in enumerate(rows, start=1):
+            lines = max(wrapped_lines(v, w, 1.2) for v, w in zip(row.values(), widths))
+            ws.set_row(first + offset, 13 * lines + 3)
+        agreed = PLAN_COLUMNS.index("agreed")
+        ws.data_validation(first + 1, agreed, first + len(rows), agreed, {
+            "validate": "list", "source": [YES, NO],
+            "error_title": "Agreed?", "error_message": "Choose Yes or No.",
+        })  # fmt: skip
+        ws.freeze_panes(first + 1, 0)
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(first)
+        ws.set_footer("&L&A&RPage &P of &N")
+        _hidden_identity(wb, identity)
+        wb.close()
+    return path
+
+
+PLAN_NOTE = (
+    "For the partners' meeting: set agreed to Yes for each action you will take, reword "
+    "it in agreed action if you like, and fill in lead and due. Use the spare rows at the "
+    "end for actions of your own (their ids are ready). Then give this file to "
+    "couple-xl new --plan, and the next round asks every partner how each one is going."
+)
+
+
+def _hidden_identity(wb: Any, identity: dict[str, str]) -> None:
+    """The identity again on a hidden sheet, as returns carry it: some apps drop
+    document properties when they save."""
+    ws = wb.add_worksheet(META_SHEET)
+    ws.write_string(0, 0, f"{META_TITLE}: do not edit.")
+    ws.write_row(META_FIRST_ROW - 2, 0, ["key", "value"])
+    for offset, (key, value) in enumerate(identity.items()):
+        ws.write_row(META_FIRST_ROW - 1 + offset, 0, [key, value])
+    ws.hide()
+
+
+# --- reading ---------------------------------------------------------------------
+
+INSTRUCTION = "open it in your spreadsheet app and save it again as .xlsx"
+
+
+def read_plan(path: Path, partnership_id: str | None = None) -> Plan:
+    """Read a plan through the read boundary; PlanError lists every problem found."""
+    from .inputs import workbook_tables
+
+    path = Path(path)
+    where = Location(file=path)
+    tables = workbook_tables(path, "the plan", INSTRUCTION)
+    identity = _read_identity(tables)
+    kind = identity.get("kind", "")
+    if kind and kind != PLAN:
+        raise InputError(
+            f"this is a couple_xl {kind}, not an action plan: give the plan that "
+            "couple-xl plan wrote",
+            where,
+        )
+    sheet = next((name for name in tables if name.strip().lower() == PLAN_SHEET.lower()), None)
+    if sheet is None or not identity:
+        raise InputError(
+            "this is not an action plan written by couple-xl plan (no Plan sheet, or no "
+            "partnership on it): run couple-xl plan to make one",
+            where,
+        )
+    pid = identity.get("partnership_id", "")
+    if partnership_id is not None and pid != partnership_id:
+        raise InputError(
+            f"this plan is for the partnership '{pid}', not '{partnership_id}': give the "
+            "plan of this partnership",
+            where,
+        )
+    actions = _agreed_rows(path, sheet, tables[sheet])
+    return Plan(path, pid, identity.get("round", ""), actions)
+
+
+def _read_identity(tables: dict[str, list[list[Any]]]) -> dict[str, str]:
+    rows = tables.get(META_SHEET, [])
+    return {
+        str(row[0]).strip(): str(row[1]).strip()
+        for row in rows[META_FIRST_ROW - 1 :]
+        if len(row) >= 2 and str(row[0]).strip()
+    }
+
+
+def _cell(row: int, col: int) -> str:
+    from .streamed import column_letters
+
+    return f"{column_letters(col)}{row + 1}"
+
+
+def _agreed_rows(path: Path, sheet: str, rows: list[list[Any]]) -> list[AgreedAction]:
+    def at(row: int, col: int | None = None) -> Location:
+        cell = f"row {row + 1}" if col is None else _cell(row, col)
+        return Location(file=path, sheet=sheet, cell=cell)
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.strftime("%d %B %Y").lstrip("0")
+        return str(value).strip()
+
+    header_at = next(
+        (i for i, r in enumerate(rows) if [text(v).lower() for v in r[:1]] == ["id"]), None
+    )
+    if header_at is None:
+        raise PlanError(
+            [
+                CoupleError(
+                    "no header row starting with 'id': the plan's table header was changed; the "
+                    f"columns must be {', '.join(PLAN_COLUMNS)}",
+                    at(0),
+                )
+            ]
+        )
+    header = [text(v).lower() for v in rows[header_at]][: len(PLAN_COLUMNS)]
+    problems: list[CoupleError] = []
+    for col, expected in enumerate(PLAN_COLUMNS):
+        found = header[col] if col < len(header) else ""
+        if found != expected:
+            problems.append(
+                CoupleError(
+                    f"the column heading is '{found}', not '{expected}': put the heading back "
+                    f"(the columns are {', '.join(PLAN_COLUMNS)})",
+                    at(header_at, col),
+                )
+            )
+    if problems:
+        raise PlanError(problems)
+    col = {name: i for i, name in enumerate(PLAN_COLUMNS)}
+    actions: list[AgreedAction] = []
+    seen: dict[str, int] = {}
+    for i, values in enumerate(rows[header_at + 1 :], start=header_at + 1):
+        cells = [text(v) for v in values] + [""] * len(PLAN_COLUMNS)
+        if not any(cells):
+            continue
+        agreed = cells[col["agreed"]].lower()
+        aid = cells[col["id"]]
+        if aid:
+            if not ACTION_ID.match(aid):
+                problems.append(
+                    CoupleError(
+                        f"the id '{aid[:40]}' is not an action id (letters, digits and _, "
+                        "starting with a letter): put back the id the plan gave",
+                        at(i, 0),
+                    )
+                )
+                continue
+            # Excel's names ignore case, so ids that differ only in case would clash.
+            if aid.lower() in seen:
+                problems.append(
+                    CoupleError(
+                        f"the id '{aid}' is also on row {seen[aid.lower()] + 1}: each action keeps "
+                        "its own id",
+                        at(i, 0),
+                    )
+                )
+                continue
+            seen[aid.lower()] = i
+        if agreed not in ("", "yes", "no"):
+            problems.append(
+                CoupleError(
+                    f"agreed is '{cells[col['agreed']][:40]}': choose Yes or No (or leave it "
+                    "blank)",
+                    at(i, col["agreed"]),
+                )
+            )
+            continue
+        if agreed != "yes":
+            continue
+        if not aid:
+            problems.append(
+                CoupleError(
+                    "an agreed row without an id: move the action into one of the spare rows, "
+                    "which have ids (couple_xl never changes the plan file)",
+                    at(i, 0),
+                )
+            )
+            continue
+        wording = cells[col["agreed action"]] or cells[col["suggested action"]]
+        if not wording:
+            problems.append(
+                CoupleError(
+                    "an agreed row with no action: write the action in agreed action",
+                    at(i, col["agreed action"]),
+                )
+            )
+            continue
+        actions.append(
+            AgreedAction(
+                aid, cells[col["principle"]], wording, cells[col["lead"]], cells[col["due"]]
+            )
+        )
+    if problems:
+        raise PlanError(problems)
+    if not actions:
+        raise PlanError(
+            [
+                CoupleError(
+                    "no row has agreed set to Yes: mark the actions the partners agreed, then try "
+                    "again",
+                    at(header_at),
+                )
+            ]
+        )
+    return actions
