@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import scoring
+from .actions import ActionProgress
 from .boundary import describe
 from .errors import CoupleError, Finding, InputError, Location, NotAReturn, Severity
 from .files import resolved
@@ -141,6 +142,8 @@ class RoundResult:
     manifest: Manifest | None = None
     missing: list[ManifestPartner] = field(default_factory=list)
     unexpected: list[ReturnRecord] = field(default_factory=list)
+    # The actions agreed after the round before, with every respondent's view of each.
+    progress: list[ActionProgress] = field(default_factory=list)
 
     @property
     def expected(self) -> int | None:
@@ -408,6 +411,7 @@ def _round_result(
         overall_band=scoring.band(overall, th.strength, th.developing),
         weakest=weakest,
         manifest=manifest,
+        progress=_progress(partners),
     )
     if manifest:
         returned_ids = {r.meta.return_id for r in records}
@@ -415,6 +419,22 @@ def _round_result(
         expected_ids = {p.return_id for p in manifest.partners}
         result.unexpected = [r for r in records if r.meta.return_id not in expected_ids]
     return result
+
+
+def _progress(partners: dict[str, PartnerResult]) -> list[ActionProgress]:
+    """Each agreed action of the round (as the first return to carry it words it), with
+    the view of every respondent, partner by partner."""
+    progress: dict[str, ActionProgress] = {}
+    for result in partners.values():
+        for record in result.respondents:
+            for action in record.agreed:
+                progress.setdefault(action.id, ActionProgress(action))
+    for result in partners.values():
+        for record in result.respondents:
+            for action_id, view in record.views.items():
+                if action_id in progress:
+                    progress[action_id].views.append(view)
+    return list(progress.values())
 
 
 def _trend(rounds: list[RoundResult]) -> list[TrendRow]:

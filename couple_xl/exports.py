@@ -11,7 +11,7 @@ from .consolidate import Consolidation
 from .errors import Finding
 from .files import atomic_target, make_folder
 from .levels import PARTNER
-from .report_rows import answer_rows, score_rows
+from .report_rows import answer_rows, progress_rows, score_rows
 from .returns import typed_value
 
 ANSWER_FIELDS = [
@@ -36,6 +36,21 @@ SCORE_FIELDS = [
     "answered",
     "total",
     "provisional",
+]
+PROGRESS_FIELDS = [
+    "partnership",
+    "round",
+    "action_id",
+    "principle",
+    "action",
+    "lead",
+    "due",
+    "partner",
+    "status",
+    "comment",
+    "count",
+    "closed",
+    "disagree",
 ]
 # Characters that make a spreadsheet treat a CSV cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -82,7 +97,12 @@ def write_csv(
             ),
         )
     table(folder / "scores.csv", SCORE_FIELDS, score_rows(result, level))
+    if any(r.progress for p in result.partnerships for r in p.rounds):
+        table(folder / PROGRESS_CSV, PROGRESS_FIELDS, progress_rows(result, level))
     return written
+
+
+PROGRESS_CSV = "actions_progress.csv"
 
 
 def as_json(result: Consolidation, level: str = PARTNER, anonymise: bool = False) -> dict[str, Any]:
@@ -100,6 +120,11 @@ def as_json(result: Consolidation, level: str = PARTNER, anonymise: bool = False
                 "overall": r.overall,
                 "band": r.overall_band,
                 "weakest_principle": r.weakest,
+                "agreed_actions": {
+                    "total": len(r.progress),
+                    "closed": sum(a.closed for a in r.progress),
+                    "disagree": sum(a.disagree for a in r.progress),
+                },
                 "principles": {
                     pid: {
                         "mean": s.mean,
@@ -155,6 +180,7 @@ def as_json(result: Consolidation, level: str = PARTNER, anonymise: bool = False
     return {
         "format": "couple_xl/summary/1",
         "partnerships": partnerships,
+        "actions_progress": progress_rows(result, level),
         "files": files,
         "findings": [finding_json(f) for f in result.findings],
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .actions import STATUSES
 from .consolidate import Consolidation
 from .levels import PARTNER
 from .returns import typed_value
@@ -82,4 +83,37 @@ def score_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, An
                             "provisional": s.provisional,
                         }
                     )
+    return rows
+
+
+def progress_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, Any]]:
+    """The progress of agreed actions: at partner level one row per view (status and
+    comment as typed); at partnership level totals only, one row per status given, with
+    no partner names and no comments."""
+    rows = []
+    for p in result.partnerships:
+        for r in p.rounds:
+            for progress in r.progress:
+                a = progress.action
+                base = {
+                    "partnership": p.partnership_id,
+                    "round": r.round,
+                    "action_id": a.id,
+                    "principle": a.principle_id,
+                    "action": a.text,
+                    "lead": a.lead,
+                    "due": a.due,
+                    "closed": progress.closed,
+                    "disagree": progress.disagree,
+                }
+                if level == PARTNER:
+                    for view in progress.views:
+                        status = view.status or view.typed
+                        rows.append({**base, "partner": view.partner, "status": status,
+                                     "comment": view.comment, "count": 1})  # fmt: skip
+                    continue
+                for status, count in progress.counts().items():
+                    if count and (status in STATUSES or status == "no answer"):
+                        rows.append({**base, "partner": "", "status": status, "comment": "",
+                                     "count": count})  # fmt: skip
     return rows

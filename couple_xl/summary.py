@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import formulas, scoring
+from .actions import STATUSES, progress_line
 from .consolidate import Consolidation, PartnershipResult
 from .files import atomic_target
 from .layout import (
@@ -372,6 +373,10 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
     sheet.append(
         [Styled(f"{_band_words(rounds)} Colour repeats the band; it never stands alone.", "note")]
     )
+    for r in rounds:
+        if r.progress:
+            line = f"{r.partnership_name} · {r.round}: {progress_line(r.progress)}."
+            sheet.append([Styled(line, "bold")])
 
     chase = [(r, m) for r in rounds for m in r.missing]
     if chase and level == PARTNER:
@@ -687,6 +692,63 @@ def _actions(book: _Book, result: Consolidation, level: str, anonymise: bool) ->
                             sheet.append([p.name, r.round, principle, *typed])
 
 
+def _progress(book: _Book, result: Consolidation, level: str) -> None:
+    """The agreed actions of each round, every partner's view side by side (at partner
+    level) or the number of each view (at partnership level), flagged where partners
+    see an action differently, and closed or open."""
+    rounds = [(p, r) for p in result.partnerships for r in p.rounds if r.progress]
+    if not rounds:
+        return
+    sheet = book.sheet("Action progress", {0: 13, 1: 14, 2: 40, 3: 14, 4: 11}, freeze=(3, 0))
+    sheet.title(
+        "Progress on agreed actions",
+        "Each action agreed after the round before, as every partner sees it. Closed: every "
+        "view given is Done or Dropped. Partners differ: Done or Dropped against an open view.",
+    )
+    for p, r in rounds:
+        partners = list(r.partners)
+        sheet.heading(f"{p.name} · {r.round}: {progress_line(r.progress)}")
+        fixed = ["Action id", "Principle", "Agreed action", "Lead", "Due"]
+        if level == PARTNER:
+            views = [label for name in partners for label in (name, f"{name}: comment")]
+        else:
+            views = [*STATUSES, "No answer"]
+        for col in range(len(fixed), len(fixed) + len(views)):
+            comment = level == PARTNER and (col - len(fixed)) % 2 == 1
+            sheet.widths[col] = 30 if comment else 14
+            sheet.ws.set_column(col, col, sheet.widths[col])
+        header_row = sheet.header([*fixed, *views, "Partners differ", "Closed"])
+        for progress in r.progress:
+            a = progress.action
+            try:
+                principle = r.template.principle(a.principle_id).name
+            except KeyError:
+                principle = a.principle_id
+            row: list[Any] = [a.id, principle, Styled(a.text, "wrap"), a.lead, a.due]
+            if level == PARTNER:
+                for name in partners:
+                    mine = [v for v in progress.views if v.partner == name]
+                    row.append("; ".join(v.status or v.typed for v in mine))
+                    row.append(Styled("; ".join(v.comment for v in mine if v.comment), "wrap"))
+            else:
+                counts = progress.counts()
+                row += [counts[s] or "" for s in (*STATUSES, "no answer")]
+            row += ["differ" if progress.disagree else "", "closed" if progress.closed else "open"]
+            # Every cell at the top of its row, as the wrapped text is.
+            sheet.append([v if isinstance(v, Styled) else Styled(v, "wrap") for v in row])
+        last = sheet.row - 1
+        flag = len(fixed) + len(views)
+        differ = f'=${_col(flag)}{header_row + 2}="differ"'
+        sheet.highlight(header_row + 1, flag, last, flag, differ, "error")
+        sheet.blank()
+
+
+def _col(index: int) -> str:
+    from .streamed import column_letters
+
+    return column_letters(index)
+
+
 def _trend(book: _Book, result: Consolidation, level: str) -> None:
     with_trend = [p for p in result.partnerships if p.trend]
     if not with_trend:
@@ -862,6 +924,7 @@ def _write_book(
         _comparison(book, p, level, i, fn)
     _questions(book, result, level, anonymise)
     _actions(book, result, level, anonymise)
+    _progress(book, result, level)
     _trend(book, result, level)
     if level != PARTNER:
         book.wb.close()
