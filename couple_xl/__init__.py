@@ -39,6 +39,15 @@ _API = {
     "write_csv": "exports",
     "write_json": "exports",
     "LEVELS": "levels",
+    # templates in Excel, and the action plan between rounds
+    "export_questions": "template_sheets",
+    "import_questions": "template_sheets",
+    "PlanOptions": "plan",
+    "PlanOutcome": "plan",
+    "run_plan": "plan",
+    "read_plan": "plan",
+    "AgreedAction": "actions",
+    "ActionProgress": "actions",
     # the scoring engine
     "scoring": None,
     # errors and findings
@@ -48,6 +57,7 @@ _API = {
     "TemplateError": "errors",
     "OutputExistsError": "errors",
     "NotAReturn": "errors",
+    "PlanError": "errors",
     "Finding": "errors",
     "Location": "errors",
     "Severity": "errors",

@@ -158,6 +158,13 @@ def main(ctx: click.Context, debug: bool) -> None:
     help="Also write an email draft (.eml) for each partner with an email address, and a "
     "send list (send-list.html) for webmail, into OUT/emails.",
 )
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The action plan agreed after the last round (from `couple-xl plan`): each "
+    "workbook asks how every agreed action is going.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def new(
     partnership: str,
@@ -173,6 +180,7 @@ def new(
     scoring: str,
     embed_lite: bool,
     email: bool,
+    plan_path: Path | None,
     force: bool,
 ) -> None:
     """Write one workbook per partner organisation, and a manifest.
@@ -189,7 +197,7 @@ def new(
           --due 2026-12-18 --contact "Sam Lee <sam@example.org>" \\
           --out returns/2026-autumn
     """
-    from .errors import CoupleError
+    from .errors import CoupleError, PlanError
     from .generate import RoundRequest, new_round
     from .inputs import partner_entries, read_partners_file
     from .templates import resolve_template
@@ -216,8 +224,13 @@ def new(
             scoring_mode=scoring,
             embed_lite=embed_lite,
             email=email,
+            plan=plan_path,
         )
         result = new_round(request)
+    except PlanError as err:
+        for problem in err.problems:
+            click.echo(f"Error: {problem}", err=True)
+        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
     except CoupleError as err:
         raise _fail(err) from None
     for warning in result.warnings:
@@ -229,6 +242,11 @@ def new(
     for w in result.workbooks:
         click.echo(f"  {w.path.name}  ({w.partner})")
     click.echo(f"  {result.manifest.name}  (manifest: keep it for consolidation)")
+    if result.agreed:
+        click.echo(
+            f"Each workbook asks how the {len(result.agreed)} agreed action(s) of the plan "
+            "are going (on its Agreed actions sheet)."
+        )
     if result.drafts is not None:
         _print_drafts(result.drafts, "email")
 
@@ -587,6 +605,55 @@ def consolidate(
         raise click.exceptions.Exit(EXIT_PROBLEMS)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The action-plan workbook to write (.xlsx).",
+)
+@click.option("--partnership", metavar="ID", help="The partnership, when the returns hold several.")
+@click.option("--force", is_flag=True, help="Overwrite the plan if it exists.")
+def plan(paths: tuple[Path, ...], output: Path, partnership: str | None, force: bool) -> None:
+    """Write the action plan of a partnership's latest round, for its meeting.
+
+    PATHS are read exactly as consolidate reads them. The plan lists, first, the
+    actions agreed earlier that are not closed yet, then every suggested action
+    (identical suggestions once, naming each partner), then spare rows for the
+    meeting's own. Mark the agreed rows Yes, then give the plan to `new --plan`.
+    Exit code 1 when any file is rejected (the plan is still written).
+
+    Example:
+
+    \b
+        couple-xl plan returns/ -o plan.xlsx
+    """
+    from .errors import CoupleError
+    from .plan import PlanOptions, run_plan
+
+    if output.suffix.lower() != ".xlsx":
+        raise click.UsageError("the plan (-o) must be an .xlsx file")
+    try:
+        outcome = run_plan(PlanOptions(list(paths), output, partnership, force))
+    except CoupleError as err:
+        raise _fail(err) from None
+    result = outcome.result
+    _print_log(result, quiet=False)
+    if outcome.written is None:
+        click.echo("No returns to plan from: nothing written.")
+    else:
+        carried = sum(1 for row in outcome.rows if row.agreed)
+        suggested = sum(1 for row in outcome.rows if row.suggested and not row.agreed)
+        click.echo(
+            f"Wrote {outcome.written}: {outcome.round.partnership_name}, {outcome.round.round}: "
+            f"{carried} open action(s) carried over, {suggested} suggestion(s), and spare rows."
+        )
+    if result.problems:
+        raise click.exceptions.Exit(EXIT_PROBLEMS)
+
+
 class _Progress:
     """A progress bar on the terminal, started when the library says how many files."""
 
@@ -718,6 +785,12 @@ def demo(out_dir: Path) -> None:
         f"  {len(outcome.returns)} simulated returns in {outcome.folder / 'returns'} "
         f"({', '.join(outcome.missing)} has not replied to the latest round)"
     )
+    if outcome.plans:
+        written, agreed = outcome.plans[0], outcome.plans[-1]
+        click.echo(
+            f"  the action plan after the first round, {written.name}, and as the partners "
+            f"agreed it, {agreed.name}: the second round asks how each agreed action is going"
+        )
     for path in outcome.consolidation.written:
         click.echo(f"  {path}")
     click.echo(f"Open the summary: {outcome.consolidation.written[0]}")

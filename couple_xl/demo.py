@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, Location
@@ -110,6 +110,7 @@ class DemoOutcome:
     returns: list[Path]
     missing: list[str]
     consolidation: ConsolidateOutcome
+    plans: list[Path] = field(default_factory=list)  # as written, then as agreed
 
 
 def _prepare(folder: Path) -> None:
@@ -136,6 +137,42 @@ def _answer(template: Template, rng: random.Random, mean: float) -> object:
     return value if roll > 0.9 else point.choice  # a few typed as plain numbers
 
 
+# How the demo's meeting words the actions it agrees, who leads them and by when.
+LEADS = [("Priya Shah", "31 July 2026"), ("Sam Lee", "30 June 2026"), ("Tom Okafor", "September")]
+# How partners see progress by the next round: mostly moving, not all agreeing.
+PROGRESS = [("Done", 4), ("On track", 3), ("Behind", 2), ("Not started", 1), ("Don't know", 1)]
+PROGRESS_NOTES = ["Used at every referral since June.", "Waiting for the council's sign-off.",
+                  "Raised at the May board; no date yet."]  # fmt: skip
+
+
+def _plan_meeting(folder: Path, returns: Path, label: str) -> list[Path]:
+    """couple-xl plan on the round so far, then the partners' meeting: the first
+    suggestions agreed (with a lead and a date), the rest not. Returns both files."""
+    from openpyxl import load_workbook
+
+    from .plan import PLAN_COLUMNS, PLAN_SHEET, PlanOptions, run_plan
+
+    slug = label.lower().replace(" ", "-")
+    written = folder / f"plan-{slug}.xlsx"
+    run_plan(PlanOptions([returns], written))
+    wb = load_workbook(written)
+    ws = wb[PLAN_SHEET]
+    header = next(r for r in ws.iter_rows() if r[0].value == PLAN_COLUMNS[0])
+    col = {c.value: c.column for c in header}
+    suggestions = [r for r in ws.iter_rows(min_row=header[0].row + 1)
+                   if r[col["suggested action"] - 1].value]  # fmt: skip
+    for n, row in enumerate(suggestions):
+        r = row[0].row
+        if n < len(LEADS):
+            ws.cell(r, col["agreed"]).value = "Yes"
+            ws.cell(r, col["lead"]).value, ws.cell(r, col["due"]).value = LEADS[n]
+        else:
+            ws.cell(r, col["agreed"]).value = "No"
+    agreed = folder / f"plan-{slug}-agreed.xlsx"
+    wb.save(agreed)
+    return [written, agreed]
+
+
 def _fill(
     source: Path,
     target: Path,
@@ -145,6 +182,7 @@ def _fill(
     respondent: str,
     role: str,
     completed: dt.date,
+    agreed: list[str] | None = None,
 ) -> None:
     from openpyxl import load_workbook
 
@@ -165,6 +203,11 @@ def _fill(
             first = named(wb, f"ACTIONS_{principle.id}")[0]
             for c, value in zip(first, action):
                 c.value = value
+    for action_id in agreed or []:
+        statuses, weights = zip(*PROGRESS)
+        named(wb, f"ACTION_STATUS_{action_id}").value = rng.choices(statuses, weights)[0]
+        if rng.random() < 0.4:
+            named(wb, f"ACTION_NOTE_{action_id}").value = rng.choice(PROGRESS_NOTES)
     wb.save(target)
 
 
@@ -177,7 +220,11 @@ def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:
     returns: list[Path] = []
     returns_dir = folder / "returns"
     returns_dir.mkdir()
+    plans: list[Path] = []
     for index, (label, date, due, improvement) in enumerate(ROUNDS):
+        # Between rounds, the plan: the last round's suggestions, some agreed.
+        if index:
+            plans += _plan_meeting(folder, returns_dir, ROUNDS[index - 1][0])
         out = folder / "workbooks" / label.lower().replace(" ", "-")
         result = new_round(
             RoundRequest(
@@ -189,6 +236,7 @@ def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:
                 round_date=date,
                 due_date=due,
                 contact=CONTACT,
+                plan=plans[-1] if plans else None,
             )
         )
         workbooks += [w.path for w in result.workbooks]
@@ -208,6 +256,7 @@ def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:
                 respondent,
                 role,
                 due - dt.timedelta(days=3),
+                [a.id for a in result.agreed],
             )
             returns.append(target)
     outcome = run_consolidate(
@@ -218,4 +267,4 @@ def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:
             json_path=folder / "exports" / "summary.json",
         )
     )
-    return DemoOutcome(folder, workbooks, returns, [MISSING_IN_LAST_ROUND], outcome)
+    return DemoOutcome(folder, workbooks, returns, [MISSING_IN_LAST_ROUND], outcome, plans)

@@ -1,5 +1,6 @@
 """Every workbook couple_xl writes passes the Open XML SDK's rules (tests/ooxml.py):
-partner workbooks in all three scoring modes, an edge template, and the summaries."""
+partner workbooks in all three scoring modes, an edge template, the summaries, the
+action plan, a workbook that reviews agreed actions, and a questions workbook."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from couple_xl.demo import run_demo
 from couple_xl.pipeline import ConsolidateOptions, run_consolidate
+from couple_xl.template_sheets import export_questions
 from couple_xl.templates import template_from_data
 from tests.helpers import edge_template_data, generate
 from tests.ooxml import audit
@@ -34,10 +36,19 @@ def test_the_edge_template_passes(tmp_path, template):
     assert audit(written.path) == []
 
 
-def test_summaries_pass(tmp_path):
+def test_summaries_plans_and_reviews_pass(tmp_path):
+    # The demo runs the whole loop: a plan after the first round, a second round that
+    # reviews its agreed actions, and a summary with their progress.
     outcome = run_demo(tmp_path / "demo")
     summary = outcome.consolidation.written[0]
     assert audit(summary) == []
+    written_plan, _ = outcome.plans
+    assert audit(written_plan) == []
+    reviewing = [p for p in outcome.workbooks if "autumn" in p.name]
+    assert reviewing
+    assert audit(reviewing[0]) == []
+    export_questions("couple", tmp_path / "questions.xlsx")
+    assert audit(tmp_path / "questions.xlsx") == []
     shared = tmp_path / "shared.xlsx"
     run_consolidate(
         ConsolidateOptions(

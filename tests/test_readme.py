@@ -27,6 +27,7 @@ def cli_reference() -> str:
         ["addin", "--help"],
         ["consolidate", "--help"],
         ["check", "--help"],
+        ["plan", "--help"],
         ["remind", "--help"],
         ["demo", "--help"],
     ):

@@ -1,0 +1,268 @@
+"""The Execution loop: plan → new --plan → consolidate → plan again, compared with the
+statuses the test itself types, and every kind of bad plan file refused with its place."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from couple_xl.cli import main
+from couple_xl.consolidate import consolidate
+from couple_xl.plan import PLAN_COLUMNS, PLAN_TABLE
+from tests.helpers import custom_properties, fill, generate, named_cell
+
+ROUND_1 = dt.date(2026, 10, 1)
+ROUND_2 = dt.date(2027, 3, 1)
+PARTNERS = ["Age UK Riverside", "Riverside Foodbank", "St Mark's Kitchen"]
+SUGGESTED = {
+    "Age UK Riverside": {
+        "processes": [["Agree a referral form", "Ops lead", "January"]],
+        "leadership": [["Meet every month", "", ""]],
+    },
+    # The same suggestion as Age UK's, typed differently: it appears once, naming both.
+    "Riverside Foodbank": {"processes": [["agree a  REFERRAL form", "", ""]]},
+    "St Mark's Kitchen": {"execution": [["Review the plan in March", "Sam", "March"]]},
+}
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def plan_table(path: Path) -> list[dict[str, str | None]]:
+    ws = openpyxl.load_workbook(path)["Plan"]
+    (table,) = ws.tables.values()
+    assert table.displayName == PLAN_TABLE
+    rows = [[c.value for c in row] for row in ws[table.ref]]
+    assert tuple(rows[0]) == PLAN_COLUMNS
+    return [dict(zip(PLAN_COLUMNS, row)) for row in rows[1:]]
+
+
+def agree(plan: Path, target: Path, rows: dict[str, dict[str, str]]) -> Path:
+    """The meeting fills in the plan: values by action id and column."""
+    wb = openpyxl.load_workbook(plan)
+    ws = wb["Plan"]
+    header = next(r for r in ws.iter_rows() if r[0].value == "id")
+    col = {c.value: c.column for c in header}
+    for row in ws.iter_rows(min_row=header[0].row + 1):
+        for column, value in rows.get(row[0].value, {}).items():
+            ws.cell(row[0].row, col[column]).value = value
+    wb.save(target)
+    return target
+
+
+@pytest.fixture
+def cycle(tmp_path, template):
+    """Round one returned, with suggestions, and its plan written."""
+    sent = generate(tmp_path / "sent1", partners=PARTNERS, round_label="Autumn",
+                    round_date=ROUND_1)  # fmt: skip
+    returns = tmp_path / "returns1"
+    returns.mkdir()
+    for w in sent.workbooks:
+        answers = {q.id: "Agree" for _, q in template.questions}
+        fill(w.path, returns / f"{w.partner}.xlsx", answers, actions=SUGGESTED[w.partner])
+    plan = tmp_path / "plan.xlsx"
+    result = run("plan", returns, "-o", plan)
+    assert result.exit_code == 0, result.output
+    return tmp_path, returns, plan
+
+
+def test_the_plan_lists_each_suggestion_once_with_spare_rows(cycle):
+    _, returns, plan = cycle
+    rows = plan_table(plan)
+    ids = [r["id"] for r in rows]
+    assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", i) for i in ids)
+    assert len(set(ids)) == len(ids)
+    suggestions = [(r["principle"], r["suggested action"], r["suggested by"]) for r in rows
+                   if r["suggested action"]]  # fmt: skip
+    assert suggestions == [
+        ("processes", "Agree a referral form", "Age UK Riverside, Riverside Foodbank"),
+        ("leadership", "Meet every month", "Age UK Riverside"),
+        ("execution", "Review the plan in March", "St Mark's Kitchen"),
+    ]
+    spare = [r for r in rows if not r["suggested action"]]
+    assert len(spare) >= 5
+    assert all(r["id"] and not r["agreed"] for r in spare)
+    # agreed action starts as the suggestion, for the coordinator to reword.
+    assert [r["agreed action"] for r in rows[:3]] == [s[1] for s in suggestions]
+    props = custom_properties(plan)
+    assert props["couple.kind"] == "plan"
+    assert props["couple.partnership_id"] == "riverside-food-partnership"
+    assert props["couple.round"] == "Autumn"
+    wb = openpyxl.load_workbook(plan)
+    assert wb["Plan"].page_setup.paperSize == 9  # A4
+    validations = wb["Plan"].data_validations.dataValidation
+    assert [v.formula1 for v in validations] == ['"Yes,No"']
+    # Consolidation skips the plan left among the returns.
+    shutil.copy(plan, returns / "plan.xlsx")
+    (log,) = [f for f in consolidate([returns]).files if f.path.name == "plan.xlsx"]
+    assert log.skipped
+
+
+def test_plan_new_consolidate_plan_again(cycle, template):
+    tmp_path, returns1, plan = cycle
+    ids = [r["id"] for r in plan_table(plan)]
+    referral, monthly, review, spare = ids[0], ids[1], ids[2], ids[3]
+    agreed = agree(plan, tmp_path / "agreed.xlsx", {
+        referral: {"agreed": "Yes", "agreed action": "Use one referral form", "lead": "Ann",
+                   "due": "31 January 2027"},
+        monthly: {"agreed": "YES"},
+        review: {"agreed": "no"},
+        spare: {"agreed": "Yes", "principle": "outcomes", "agreed action": "Write a joint bid"},
+    })  # fmt: skip
+    sent2 = tmp_path / "sent2"
+    each = [x for p in PARTNERS for x in ("--partner", p)]
+    result = run("new", "Riverside Food Partnership", *each, "--round", "Spring",
+                 "--round-date", ROUND_2.isoformat(), "--out", sent2, "--plan", agreed)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "3 agreed action(s)" in result.output
+
+    # Each partner types its view, as partners do: any case, curly apostrophes, and once
+    # a word that is not on the list.
+    typed = {
+        "Age UK Riverside": {referral: ("Done", "In use since February"),
+                             monthly: ("on  track", ""), spare: ("Finished!", "")},
+        "Riverside Foodbank": {referral: ("Not started", "We have not seen it"),
+                               monthly: ("Don’t know", ""), spare: ("DONE", "")},
+        "St Mark's Kitchen": {referral: ("Done", ""), monthly: ("Behind", "")},
+    }  # fmt: skip
+    returns2 = tmp_path / "returns2"
+    returns2.mkdir()
+    for path in sorted(sent2.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        who = next(p for p in PARTNERS if p in str(wb.properties.title))
+        assert wb.sheetnames.index("Agreed actions") == 1  # before the principles
+        assert wb["Agreed actions"]["C5"].value == "Use one referral form"
+        start = " ".join(str(c.value) for row in wb["Start"].iter_rows() for c in row if c.value)
+        assert "Agreed actions" in start
+        for _, q in template.questions:
+            named_cell(wb, f"Q_{q.id}").value = "Disagree"
+        for action_id, (status, comment) in typed[who].items():
+            named_cell(wb, f"ACTION_STATUS_{action_id}").value = status
+            if comment:
+                named_cell(wb, f"ACTION_NOTE_{action_id}").value = comment
+        wb.save(returns2 / path.name)
+
+    out = tmp_path / "summary.xlsx"
+    result = run("consolidate", returns1, returns2, "-o", out, "--csv", tmp_path / "csv",
+                 "--json", tmp_path / "s.json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "'Finished!', not one of Done" in result.output  # kept, with a located warning
+    # Worked out by hand from the views typed above (Don't know and unknown text aside):
+    # referral: Done, Not started, Done -> open, partners disagree;
+    # monthly: On track, Behind -> open; spare: Done -> closed.
+    (partnership,) = consolidate([returns1, returns2]).partnerships
+    progress = {p.action.id: p for p in partnership.rounds[-1].progress}
+    assert {k: (p.closed, p.disagree) for k, p in progress.items()} == {
+        referral: (False, True),
+        monthly: (False, False),
+        spare: (True, False),
+    }
+    with open(tmp_path / "csv" / "actions_progress.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    got = {(r["action_id"], r["partner"]): (r["status"], r["comment"]) for r in rows}
+    assert got[(referral, "Riverside Foodbank")] == ("Not started", "We have not seen it")
+    assert got[(monthly, "Age UK Riverside")] == ("On track", "")
+    assert got[(monthly, "Riverside Foodbank")] == ("Don't know", "")
+    assert got[(spare, "Age UK Riverside")] == ("Finished!", "")  # as typed
+    assert {r["lead"] for r in rows if r["action_id"] == referral} == {"Ann"}
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert len(data["actions_progress"]) == len(rows)
+    overview = [c.value for row in openpyxl.load_workbook(out)["Overview"].iter_rows()
+                for c in row if isinstance(c.value, str)]  # fmt: skip
+    assert "Riverside Food Partnership · Spring: Agreed actions: 1 of 3 closed, 1 where " \
+        "partners disagree." in overview  # fmt: skip
+    sheet = openpyxl.load_workbook(out)["Action progress"]
+    flat = [c.value for row in sheet.iter_rows() for c in row]
+    assert "differ" in flat
+    assert "In use since February" in flat
+
+    # Totals only at partnership level: counts, no partner names, no comments.
+    result = run("consolidate", returns1, returns2, "-o", tmp_path / "t.xlsx", "--level",
+                 "partnership", "--csv", tmp_path / "tcsv")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "tcsv" / "actions_progress.csv").read_text(encoding="utf-8-sig")
+    assert "Riverside Foodbank" not in text
+    assert "We have not seen it" not in text
+    with open(tmp_path / "tcsv" / "actions_progress.csv", encoding="utf-8-sig") as f:
+        totals = {(r["action_id"], r["status"]): int(r["count"]) for r in csv.DictReader(f)}
+    assert totals[(referral, "Done")] == 2
+    assert totals[(referral, "Not started")] == 1
+
+    # The next plan: the open actions first, same ids, already agreed; then new ids.
+    plan2 = tmp_path / "plan2.xlsx"
+    result = run("plan", returns1, returns2, "-o", plan2)
+    assert result.exit_code == 0, result.output
+    rows2 = plan_table(plan2)
+    assert [(r["id"], r["agreed"], r["agreed action"]) for r in rows2[:2]] == [
+        (referral, "Yes", "Use one referral form"),
+        (monthly, "Yes", "Meet every month"),
+    ]
+    assert spare not in [r["id"] for r in rows2]  # closed: not carried
+    assert not set(r["id"] for r in rows2[2:]) & set(ids)  # never reused
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("other partnership", "this plan is for the partnership 'another-partnership'"),
+        ("nothing agreed", "no row has agreed set to Yes"),
+        ("agreed maybe", "cell G5: agreed is 'maybe': choose Yes or No"),
+        ("duplicate ids", "cell A6: the id 'a20261001_1' is also on row 5"),
+        ("renamed header", "cell G4: the column heading is 'agreed?', not 'agreed'"),
+        ("agreed without id", "cell A6: an agreed row without an id"),
+        ("a return", "this is a couple_xl return, not an action plan"),
+    ],
+)
+def test_a_bad_plan_is_refused_with_its_place(cycle, case, says):
+    tmp_path, returns1, plan = cycle
+    first = plan_table(plan)[0]["id"]
+    bad = tmp_path / "bad.xlsx"
+    if case == "a return":
+        shutil.copy(next(returns1.iterdir()), bad)
+    elif case == "other partnership":
+        wb = openpyxl.load_workbook(agree(plan, bad, {first: {"agreed": "Yes"}}))
+        meta = wb["_couple"]
+        for row in meta.iter_rows():
+            if row[0].value == "partnership_id":
+                row[1].value = "another-partnership"
+        wb.save(bad)
+    elif case == "nothing agreed":
+        agree(plan, bad, {first: {"agreed": "No"}})
+    elif case == "agreed maybe":
+        agree(plan, bad, {first: {"agreed": "maybe"}})
+    else:
+        wb = openpyxl.load_workbook(agree(plan, bad, {first: {"agreed": "Yes"}}))
+        ws = wb["Plan"]
+        if case == "duplicate ids":
+            ws["A6"] = first
+        elif case == "renamed header":
+            ws["G4"] = "agreed?"
+        elif case == "agreed without id":
+            ws["A6"], ws["G6"] = None, "Yes"
+        wb.save(bad)
+    out = tmp_path / "round2"
+    result = run("new", "Riverside Food Partnership", "--partner", "A", "--out", out,
+                 "--plan", bad)  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert str(bad) in result.output
+    assert says in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_plan_exits_1_when_a_file_is_rejected_and_still_writes(cycle):
+    tmp_path, returns1, _ = cycle
+    (returns1 / "broken.xlsx").write_bytes(b"PK\x03\x04 cut short")
+    result = run("plan", returns1, "-o", tmp_path / "p.xlsx")
+    assert result.exit_code == 1
+    assert "rejected: " in result.output
+    assert (tmp_path / "p.xlsx").exists()
