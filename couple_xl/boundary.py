@@ -471,12 +471,9 @@ def _column_formulas(letters: bytes) -> re.Pattern[bytes]:
 
 def cell_name(row: int, col: int) -> str:
     """'A1'-style name of a 0-based cell position."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row + 1}"
+    from .layout import column_letters
+
+    return f"{column_letters(col)}{row + 1}"
 
 
 def _column(letters: bytes) -> int:

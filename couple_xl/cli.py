@@ -7,6 +7,7 @@ inside the commands, so that `couple-xl --help` starts quickly.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -22,10 +23,40 @@ PROGRESS_FROM = 5
 INTERNAL = "internal error ({}): please report it; run again with --debug to see the details"
 
 
+returns_argument = click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+
+
+def output_option(help_text: str):
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help_text,
+    )
+
+
 def _fail(err: Exception) -> click.ClickException:
     exc = click.ClickException(str(err))
     exc.exit_code = EXIT_PROBLEMS
     return exc
+
+
+@contextlib.contextmanager
+def _problems(prefix: str = ""):
+    """Run a library call; its errors become exit code 1, each problem on a line."""
+    from .errors import CoupleError, ProblemsError
+
+    try:
+        yield
+    except ProblemsError as err:
+        for problem in err.problems:
+            click.echo(f"{prefix}{problem}", err=True)
+        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
+    except CoupleError as err:
+        raise _fail(err) from None
 
 
 class _Main(click.Group):
@@ -197,7 +228,6 @@ def new(
           --due 2026-12-18 --contact "Sam Lee <sam@example.org>" \\
           --out returns/2026-autumn
     """
-    from .errors import CoupleError, PlanError
     from .generate import RoundRequest, new_round
     from .inputs import partner_entries, read_partners_file
     from .templates import resolve_template
@@ -208,7 +238,7 @@ def new(
         raise click.UsageError(
             "no partners given: use --partner ORG (repeatable) or --partners-file FILE"
         )
-    try:
+    with _problems("Error: "):
         file_entries = read_partners_file(partners_file) if partners_file else []
         request = RoundRequest(
             partnership_name=partnership,
@@ -227,12 +257,6 @@ def new(
             plan=plan_path,
         )
         result = new_round(request)
-    except PlanError as err:
-        for problem in err.problems:
-            click.echo(f"Error: {problem}", err=True)
-        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
-    except CoupleError as err:
-        raise _fail(err) from None
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     click.echo(
@@ -301,15 +325,10 @@ def templates_check(file: Path) -> None:
     \b
         couple-xl templates check my_template.toml
     """
-    from .errors import TemplateError
     from .templates import load_template_file
 
-    try:
+    with _problems():
         t = load_template_file(file)
-    except TemplateError as err:
-        for problem in err.problems:
-            click.echo(str(problem), err=True)
-        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
     click.echo(
         f"{file}: OK: template {t.id} {t.version}, {len(t.principles)} principles, "
         f"{len(t.questions)} statements"
@@ -318,10 +337,7 @@ def templates_check(file: Path) -> None:
 
 @templates.command("export")
 @click.argument("template_ref", metavar="TEMPLATE")
-@click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="The workbook to write (.xlsx).",
-)  # fmt: skip
+@output_option("The workbook to write (.xlsx).")
 @click.option("--force", is_flag=True, help="Overwrite the workbook if it exists.")
 def templates_export(template_ref: str, output: Path, force: bool) -> None:
     """Write a template's questions to a workbook you can edit in Excel.
@@ -335,17 +351,10 @@ def templates_export(template_ref: str, output: Path, force: bool) -> None:
     \b
         couple-xl templates export couple -o questions.xlsx
     """
-    from .errors import CoupleError, TemplateError
     from .template_sheets import export_questions
 
-    try:
+    with _problems():
         t = export_questions(template_ref, output, force)
-    except TemplateError as err:
-        for problem in err.problems:
-            click.echo(str(problem), err=True)
-        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
-    except CoupleError as err:
-        raise _fail(err) from None
     click.echo(f"Wrote {output}: {len(t.questions)} statements of template {t.id} {t.version}.")
     click.echo(
         "Edit it in Excel (add, reword or remove rows on the questions sheet), then: "
@@ -355,10 +364,7 @@ def templates_export(template_ref: str, output: Path, force: bool) -> None:
 
 @templates.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="The template file to write (.toml).",
-)  # fmt: skip
+@output_option("The template file to write (.toml).")
 @click.option("--force", is_flag=True, help="Overwrite the template file if it exists.")
 def templates_import(file: Path, output: Path, force: bool) -> None:
     """Turn a questions workbook (from templates export) into a template file.
@@ -372,17 +378,10 @@ def templates_import(file: Path, output: Path, force: bool) -> None:
     \b
         couple-xl templates import questions.xlsx -o my-template.toml
     """
-    from .errors import CoupleError, TemplateError
     from .template_sheets import import_questions
 
-    try:
+    with _problems():
         t = import_questions(file, output, force)
-    except TemplateError as err:
-        for problem in err.problems:
-            click.echo(str(problem), err=True)
-        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
-    except CoupleError as err:
-        raise _fail(err) from None
     click.echo(
         f"Wrote {output}: template {t.id} {t.version}, {len(t.principles)} principles, "
         f"{len(t.questions)} statements."
@@ -497,14 +496,8 @@ def _print_log(result, quiet: bool = False) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The summary workbook to write (.xlsx).",
-)
+@returns_argument
+@output_option("The summary workbook to write (.xlsx).")
 @click.option(
     "--manifest",
     "manifests",
@@ -606,14 +599,8 @@ def consolidate(
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The action-plan workbook to write (.xlsx).",
-)
+@returns_argument
+@output_option("The action-plan workbook to write (.xlsx).")
 @click.option("--partnership", metavar="ID", help="The partnership, when the returns hold several.")
 @click.option("--force", is_flag=True, help="Overwrite the plan if it exists.")
 def plan(paths: tuple[Path, ...], output: Path, partnership: str | None, force: bool) -> None:

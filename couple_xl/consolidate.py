@@ -566,8 +566,10 @@ def consolidate(
         if progress:
             progress(path, total)
 
-    read = _read_returns(found.workbooks, template, partnership, logs, done)
-    read += _read_emails(found.emails, template, partnership, logs, done)
+    reading = _Reading(template, partnership, logs, done)
+    _read_returns(found.workbooks, reading)
+    _read_emails(found.emails, reading)
+    read = reading.read
     if not read and not any(log.verdict == REJECTED for log in logs):
         where = ", ".join(str(p) for p in paths)
         findings.append(
@@ -599,19 +601,26 @@ def _read_manifests(paths: list[Path], logs: list[FileLog]) -> list[Manifest]:
     return loaded
 
 
-def _read_returns(
-    workbooks: list[Path],
-    template: Template | None,
-    partnership: str | None,
-    logs: list[FileLog],
-    done: Callable[[Path], None],
-) -> list[FileLog]:
-    """Read every workbook; returns the logs of those read as returns of the run."""
-    read: list[FileLog] = []
-    for path, outcome in _read_all(workbooks, template):
-        _log_outcome(path, outcome, partnership, logs, read)
-        done(path)
-    return read
+@dataclass
+class _Reading:
+    """What reading the files of a run shares: the options, the log of files that are
+    not returns of the run, the returns read so far, and the progress callback."""
+
+    template: Template | None
+    partnership: str | None
+    logs: list[FileLog]
+    done: Callable[[Path], None]
+    read: list[FileLog] = field(default_factory=list)
+
+    def file(self, path: Path, outcome: ReadOutcome) -> FileLog:
+        return _log_outcome(path, outcome, self.partnership, self.logs, self.read)
+
+
+def _read_returns(workbooks: list[Path], reading: _Reading) -> None:
+    """Read every workbook, filing each among the returns of the run or in the log."""
+    for path, outcome in _read_all(workbooks, reading.template):
+        reading.file(path, outcome)
+        reading.done(path)
 
 
 def _log_outcome(
@@ -638,15 +647,9 @@ def _log_outcome(
     return log
 
 
-def _read_emails(
-    emails: list[Path],
-    template: Template | None,
-    partnership: str | None,
-    logs: list[FileLog],
-    done: Callable[[Path], None],
-) -> list[FileLog]:
+def _read_emails(emails: list[Path], reading: _Reading) -> None:
     """Read the workbooks attached to saved emails, in memory, as returns."""
-    read: list[FileLog] = []
+    logs = reading.logs
     for path in emails:
         try:
             opened = open_email(path)
@@ -661,12 +664,11 @@ def _read_emails(
             logs.append(FileLog(path, list(opened.findings), skipped=True))
         for attachment in opened.attachments:
             outcome = read_one(
-                attachment.label, template, data=attachment.data, modified=attachment.sent
+                attachment.label, reading.template, data=attachment.data, modified=attachment.sent
             )
-            log = _log_outcome(attachment.label, outcome, partnership, logs, read)
+            log = reading.file(attachment.label, outcome)
             log.add(attachment.about, location=Location(file=path))
-        done(path)
-    return read
+        reading.done(path)
 
 
 def _by_partnership(

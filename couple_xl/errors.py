@@ -92,26 +92,23 @@ class CoupleError(Exception):
         return Finding(self.message, self.location, self.severity)
 
 
-class TemplateError(CoupleError):
+class ProblemsError(CoupleError):
+    """Several located problems found in one input, all reported at once."""
+
+    def __init__(self, problems: list[CoupleError]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems), problems[0].location)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class TemplateError(ProblemsError):
     """A template file is missing, unreadable or invalid."""
 
-    def __init__(self, problems: list[CoupleError]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(p.message for p in problems), problems[0].location)
 
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
-
-
-class PlanError(CoupleError):
+class PlanError(ProblemsError):
     """An action plan that cannot be used, with every problem found in it."""
-
-    def __init__(self, problems: list[CoupleError]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(p.message for p in problems), problems[0].location)
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
 
 
 class InputError(CoupleError):

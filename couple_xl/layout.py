@@ -21,6 +21,16 @@ def column_index(letter: str) -> int:
     return n - 1
 
 
+def column_letters(index: int) -> str:
+    """The letters of a 0-based column index (0 is "A", 26 is "AA")."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 # Principle sheet layout.
 HEADER_ROW = 4
 FIRST_QUESTION_ROW = 5

@@ -20,7 +20,7 @@ from .actions import ACTION_ID, AgreedAction, action_id
 from .consolidate import Consolidation, PartnershipResult, RoundResult, consolidate
 from .errors import CoupleError, InputError, Location, OutputExistsError, PlanError
 from .files import atomic_target, make_folder, resolved
-from .layout import META_FIRST_ROW, META_SHEET, META_TITLE, wrapped_lines
+from .layout import META_FIRST_ROW, META_SHEET, META_TITLE, column_letters, wrapped_lines
 from .metadata import FORMAT, PLAN, PROPERTY_PREFIX
 from .scoring import normalise_text
 
@@ -295,8 +295,6 @@ def _read_identity(tables: dict[str, list[list[Any]]]) -> dict[str, str]:
 
 
 def _cell(row: int, col: int) -> str:
-    from .streamed import column_letters
-
     return f"{column_letters(col)}{row + 1}"
 
 

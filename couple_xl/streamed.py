@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .excel import CELL_TEXT, cut
+from .layout import column_letters
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _ESCAPED_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
@@ -29,15 +30,6 @@ _EPOCH = dt.datetime(1899, 12, 30)
 # (a control character never survives escaping, so it cannot occur in cell text).
 _DATE_STYLE = b"\x01"
 _CHUNK = 1024 * 1024
-
-
-def column_letters(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _text(value: str) -> str:

@@ -25,6 +25,7 @@ from .layout import (
     HEADER_COLOUR,
     INK,
     MUTED,
+    column_letters,
     wrapped_lines,
 )
 from .levels import PARTNER
@@ -738,15 +739,9 @@ def _progress(book: _Book, result: Consolidation, level: str) -> None:
             sheet.append([v if isinstance(v, Styled) else Styled(v, "wrap") for v in row])
         last = sheet.row - 1
         flag = len(fixed) + len(views)
-        differ = f'=${_col(flag)}{header_row + 2}="differ"'
+        differ = f'=${column_letters(flag)}{header_row + 2}="differ"'
         sheet.highlight(header_row + 1, flag, last, flag, differ, "error")
         sheet.blank()
-
-
-def _col(index: int) -> str:
-    from .streamed import column_letters
-
-    return column_letters(index)
 
 
 def _trend(book: _Book, result: Consolidation, level: str) -> None:

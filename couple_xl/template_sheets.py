@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import CoupleError, Location, OutputExistsError, TemplateError
 from .files import atomic_target, make_folder
+from .layout import column_letters
 from .metadata import FORMAT, PROPERTY_PREFIX, QUESTIONS
 from .templates import Template, resolve_template, template_from_data
 
@@ -148,7 +149,7 @@ class _Sheet:
     def at(self, row: int, column: str | None = None) -> Location:
         if column is None:
             return Location(file=self.file, sheet=self.name, cell=f"row {row}")
-        letter = _letters(self.header[column])
+        letter = column_letters(self.header[column])
         return Location(file=self.file, sheet=self.name, cell=f"{letter}{row}")
 
     def get(self, values: list[Any], column: str) -> Any:
@@ -235,14 +236,14 @@ def _header(
                 CoupleError(
                     f"unknown column '{_text(value)[:40]}' (the columns are "
                     f"{', '.join(columns)}): check the spelling",
-                    Location(file=path, sheet=name, cell=f"{_letters(j)}{at + 1}"),
+                    Location(file=path, sheet=name, cell=f"{column_letters(j)}{at + 1}"),
                 )
             )
         elif title in header:
             problems.append(
                 CoupleError(
                     f"the column '{title}' appears twice",
-                    Location(file=path, sheet=name, cell=f"{_letters(j)}{at + 1}"),
+                    Location(file=path, sheet=name, cell=f"{column_letters(j)}{at + 1}"),
                 )
             )
         else:
@@ -455,15 +456,6 @@ def _number(value: Any) -> Any:
             return text
         return int(number) if number.is_integer() else number
     return value
-
-
-def _letters(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _default_id(path: Path) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from couple_xl.templates import Template, resolve_template
 from tests import gnumeric, libreoffice
-from tests.helpers import generate
+from tests.helpers import fill, generate
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +22,15 @@ def template() -> Template:
 def blank_workbook(tmp_path: Path) -> Path:
     """One freshly generated, unanswered workbook."""
     return generate(tmp_path / "gen", partners=["Age UK Riverside"]).workbooks[0].path
+
+
+@pytest.fixture
+def returned(tmp_path: Path, template: Template):
+    """A filled return for partner A of two, its answers, and the round it belongs to."""
+    sent = generate(tmp_path / "sent", partners=["A", "B"])
+    answers = {q.id: (i % 5) + 1 for i, (_, q) in enumerate(template.questions)}
+    path = fill(sent.workbooks[0].path, tmp_path / "bare.xlsx", answers, respondent=("Ann", ""))
+    return path, answers, sent
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from couple_xl.cli import main
 from couple_xl.consolidate import consolidate
 from couple_xl.mail import MAX_DEPTH
-from tests.helpers import fill, generate, hand_scores
+from tests.helpers import hand_scores
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -45,15 +45,6 @@ def save(folder: Path, name: str, message: EmailMessage) -> Path:
     path = folder / name
     path.write_bytes(bytes(message))
     return path
-
-
-@pytest.fixture
-def returned(tmp_path, template):
-    """A filled return for partner A, its answers, and the round's folder."""
-    sent = generate(tmp_path / "sent", partners=["A", "B"])
-    answers = {q.id: (i % 5) + 1 for i, (_, q) in enumerate(template.questions)}
-    path = fill(sent.workbooks[0].path, tmp_path / "bare.xlsx", answers, respondent=("Ann", ""))
-    return path, answers, sent
 
 
 def test_a_return_in_an_email_and_a_forward_scores_as_the_bare_file(tmp_path, returned, template):

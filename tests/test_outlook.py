@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from couple_xl.cli import main
 from couple_xl.consolidate import Verdict, consolidate
-from tests.helpers import fill, generate, hand_scores
+from tests.helpers import hand_scores
 
 SAMPLE = Path(__file__).parent / "data" / "outlook" / "reply-with-a-picture.msg"
 ATTACHMENT = "__attach_version1.0_#00000000/"
@@ -56,14 +56,6 @@ def outlook_reply(tmp_path: Path, workbook: bytes, name: str = "return-AB.xlsx")
     return path
 
 
-@pytest.fixture
-def returned(tmp_path, template):
-    sent = generate(tmp_path / "sent", partners=["A", "B"])
-    answers = {q.id: (i % 5) + 1 for i, (_, q) in enumerate(template.questions)}
-    path = fill(sent.workbooks[0].path, tmp_path / "bare.xlsx", answers, respondent=("Ann", ""))
-    return path, answers
-
-
 def test_a_real_outlook_message_without_a_workbook_is_named(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -79,7 +71,7 @@ def test_a_real_outlook_message_without_a_workbook_is_named(tmp_path):
 
 
 def test_a_return_inside_an_outlook_message_scores_as_the_bare_file(tmp_path, returned, template):
-    path, answers = returned
+    path, answers, _ = returned
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     msg = outlook_reply(inbox, path.read_bytes())
@@ -98,7 +90,7 @@ def test_a_return_inside_an_outlook_message_scores_as_the_bare_file(tmp_path, re
 
 
 def test_a_damaged_outlook_message_gets_one_located_line(tmp_path, returned):
-    path, _ = returned
+    path, _, _ = returned
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(path, inbox / "good.xlsx")
@@ -118,7 +110,7 @@ def test_a_damaged_outlook_message_gets_one_located_line(tmp_path, returned):
 def test_without_the_outlook_extra_the_message_says_how_to_install_it(
     tmp_path, monkeypatch, returned
 ):
-    path, _ = returned
+    path, _, _ = returned
     msg = outlook_reply(tmp_path, path.read_bytes())
     monkeypatch.setitem(sys.modules, "extract_msg", None)  # import now fails
     (log,) = consolidate([msg]).files
