@@ -99,20 +99,7 @@ def new_round(request: RoundRequest) -> RoundResult:
         Location(key="--round"),
         MAX_LABEL,
     )
-    warnings: list[str] = []
-    for what, text in [("partnership name", name)] + [
-        ("partner name", p.name) for p in request.partners
-    ]:
-        if header_text(text) != escape_header(text):
-            warnings.append(
-                f"the {what} '{text[:40]}…' is shown shortened in the workbooks' page headers "
-                f"(Excel allows {excel.HEADER_FOOTER} characters in a header)"
-            )
-    if request.due_date and request.due_date < request.round_date:
-        warnings.append(
-            f"the due date {request.due_date.isoformat()} is before the round date "
-            f"{request.round_date.isoformat()}"
-        )
+    warnings = _warnings(request, name)
 
     # The plan is read before anything is written: a bad plan stops the round.
     agreed = []
@@ -179,6 +166,25 @@ def new_round(request: RoundRequest) -> RoundResult:
             request.contact,
         )
     return RoundResult(pid, round_label, written, manifest_path, warnings, drafts, agreed)
+
+
+def _warnings(request: RoundRequest, name: str) -> list[str]:
+    """What the coordinator should know before sending: shortened headers, odd dates."""
+    warnings: list[str] = []
+    for what, text in [("partnership name", name)] + [
+        ("partner name", p.name) for p in request.partners
+    ]:
+        if header_text(text) != escape_header(text):
+            warnings.append(
+                f"the {what} '{text[:40]}…' is shown shortened in the workbooks' page headers "
+                f"(Excel allows {excel.HEADER_FOOTER} characters in a header)"
+            )
+    if request.due_date and request.due_date < request.round_date:
+        warnings.append(
+            f"the due date {request.due_date.isoformat()} is before the round date "
+            f"{request.round_date.isoformat()}"
+        )
+    return warnings
 
 
 def _write_workbooks(

@@ -294,125 +294,108 @@ def _read_identity(tables: dict[str, list[list[Any]]]) -> dict[str, str]:
     }
 
 
-def _cell(row: int, col: int) -> str:
-    return f"{column_letters(col)}{row + 1}"
+COLUMN = {name: i for i, name in enumerate(PLAN_COLUMNS)}
+
+
+def _text(value: Any) -> str:
+    """A plan cell as text: whole numbers without ".0", dates in words."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%d %B %Y").lstrip("0")
+    return str(value).strip()
+
+
+@dataclass
+class _PlanSheet:
+    """The plan's sheet as read, and the problems found in it so far."""
+
+    path: Path
+    name: str
+    rows: list[list[Any]]
+    problems: list[CoupleError] = field(default_factory=list)
+
+    def at(self, row: int, col: int | None = None) -> Location:
+        cell = f"row {row + 1}" if col is None else f"{column_letters(col)}{row + 1}"
+        return Location(file=self.path, sheet=self.name, cell=cell)
+
+    def problem(self, message: str, row: int, col: int | None = None) -> None:
+        self.problems.append(CoupleError(message, self.at(row, col)))
+
+    def header(self) -> int:
+        """The header row's index, once every heading is as the plan wrote it."""
+        at = next((i for i, r in enumerate(self.rows) if r and _text(r[0]).lower() == "id"), None)
+        if at is None:
+            raise PlanError([CoupleError(
+                "no header row starting with 'id': the plan's table header was changed; the "
+                f"columns must be {', '.join(PLAN_COLUMNS)}", self.at(0))])  # fmt: skip
+        found = [_text(v).lower() for v in self.rows[at]] + [""] * len(PLAN_COLUMNS)
+        for col, expected in enumerate(PLAN_COLUMNS):
+            if found[col] != expected:
+                self.problem(
+                    f"the column heading is '{found[col]}', not '{expected}': put the heading "
+                    f"back (the columns are {', '.join(PLAN_COLUMNS)})",
+                    at,
+                    col,
+                )
+        if self.problems:
+            raise PlanError(self.problems)
+        return at
 
 
 def _agreed_rows(path: Path, sheet: str, rows: list[list[Any]]) -> list[AgreedAction]:
-    def at(row: int, col: int | None = None) -> Location:
-        cell = f"row {row + 1}" if col is None else _cell(row, col)
-        return Location(file=path, sheet=sheet, cell=cell)
-
-    def text(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value.strftime("%d %B %Y").lstrip("0")
-        return str(value).strip()
-
-    header_at = next(
-        (i for i, r in enumerate(rows) if [text(v).lower() for v in r[:1]] == ["id"]), None
-    )
-    if header_at is None:
-        raise PlanError(
-            [
-                CoupleError(
-                    "no header row starting with 'id': the plan's table header was changed; the "
-                    f"columns must be {', '.join(PLAN_COLUMNS)}",
-                    at(0),
-                )
-            ]
-        )
-    header = [text(v).lower() for v in rows[header_at]][: len(PLAN_COLUMNS)]
-    problems: list[CoupleError] = []
-    for col, expected in enumerate(PLAN_COLUMNS):
-        found = header[col] if col < len(header) else ""
-        if found != expected:
-            problems.append(
-                CoupleError(
-                    f"the column heading is '{found}', not '{expected}': put the heading back "
-                    f"(the columns are {', '.join(PLAN_COLUMNS)})",
-                    at(header_at, col),
-                )
-            )
-    if problems:
-        raise PlanError(problems)
-    col = {name: i for i, name in enumerate(PLAN_COLUMNS)}
+    """The agreed actions of the plan's table; PlanError lists every problem in it."""
+    plan = _PlanSheet(path, sheet, rows)
+    header = plan.header()
     actions: list[AgreedAction] = []
     seen: dict[str, int] = {}
-    for i, values in enumerate(rows[header_at + 1 :], start=header_at + 1):
-        cells = [text(v) for v in values] + [""] * len(PLAN_COLUMNS)
-        if not any(cells):
-            continue
-        agreed = cells[col["agreed"]].lower()
-        aid = cells[col["id"]]
-        if aid:
-            if not ACTION_ID.match(aid):
-                problems.append(
-                    CoupleError(
-                        f"the id '{aid[:40]}' is not an action id (letters, digits and _, "
-                        "starting with a letter): put back the id the plan gave",
-                        at(i, 0),
-                    )
-                )
-                continue
-            # Excel's names ignore case, so ids that differ only in case would clash.
-            if aid.lower() in seen:
-                problems.append(
-                    CoupleError(
-                        f"the id '{aid}' is also on row {seen[aid.lower()] + 1}: each action keeps "
-                        "its own id",
-                        at(i, 0),
-                    )
-                )
-                continue
-            seen[aid.lower()] = i
-        if agreed not in ("", "yes", "no"):
-            problems.append(
-                CoupleError(
-                    f"agreed is '{cells[col['agreed']][:40]}': choose Yes or No (or leave it "
-                    "blank)",
-                    at(i, col["agreed"]),
-                )
-            )
-            continue
-        if agreed != "yes":
-            continue
-        if not aid:
-            problems.append(
-                CoupleError(
-                    "an agreed row without an id: move the action into one of the spare rows, "
-                    "which have ids (couple_xl never changes the plan file)",
-                    at(i, 0),
-                )
-            )
-            continue
-        wording = cells[col["agreed action"]] or cells[col["suggested action"]]
-        if not wording:
-            problems.append(
-                CoupleError(
-                    "an agreed row with no action: write the action in agreed action",
-                    at(i, col["agreed action"]),
-                )
-            )
-            continue
-        actions.append(
-            AgreedAction(
-                aid, cells[col["principle"]], wording, cells[col["lead"]], cells[col["due"]]
-            )
-        )
-    if problems:
-        raise PlanError(problems)
+    for i, values in enumerate(rows[header + 1 :], start=header + 1):
+        cells = [_text(v) for v in values] + [""] * len(PLAN_COLUMNS)
+        if any(cells):
+            action = _agreed_row(plan, i, cells, seen)
+            if action is not None:
+                actions.append(action)
+    if plan.problems:
+        raise PlanError(plan.problems)
     if not actions:
-        raise PlanError(
-            [
-                CoupleError(
-                    "no row has agreed set to Yes: mark the actions the partners agreed, then try "
-                    "again",
-                    at(header_at),
-                )
-            ]
-        )
+        raise PlanError([CoupleError(
+            "no row has agreed set to Yes: mark the actions the partners agreed, then try again",
+            plan.at(header))])  # fmt: skip
     return actions
+
+
+def _agreed_row(
+    plan: _PlanSheet, i: int, cells: list[str], seen: dict[str, int]
+) -> AgreedAction | None:
+    """One row: its action when agreed, None when not (or when it has a problem)."""
+    aid, agreed = cells[COLUMN["id"]], cells[COLUMN["agreed"]].lower()
+    if aid and not ACTION_ID.match(aid):
+        plan.problem(f"the id '{aid[:40]}' is not an action id (letters, digits and _, starting "
+                     "with a letter): put back the id the plan gave", i, 0)  # fmt: skip
+        return None
+    # Excel's names ignore case, so ids that differ only in case would clash.
+    if aid and aid.lower() in seen:
+        plan.problem(f"the id '{aid}' is also on row {seen[aid.lower()] + 1}: each action "
+                     "keeps its own id", i, 0)  # fmt: skip
+        return None
+    if aid:
+        seen[aid.lower()] = i
+    if agreed not in ("", "yes", "no"):
+        plan.problem(f"agreed is '{cells[COLUMN['agreed']][:40]}': choose Yes or No (or leave "
+                     "it blank)", i, COLUMN["agreed"])  # fmt: skip
+        return None
+    if agreed != "yes":
+        return None
+    if not aid:
+        plan.problem("an agreed row without an id: move the action into one of the spare rows, "
+                     "which have ids (couple_xl never changes the plan file)", i, 0)  # fmt: skip
+        return None
+    wording = cells[COLUMN["agreed action"]] or cells[COLUMN["suggested action"]]
+    if not wording:
+        plan.problem("an agreed row with no action: write the action in agreed action", i,
+                     COLUMN["agreed action"])  # fmt: skip
+        return None
+    return AgreedAction(aid, cells[COLUMN["principle"]], wording, cells[COLUMN["lead"]],
+                        cells[COLUMN["due"]])  # fmt: skip
