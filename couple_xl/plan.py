@@ -279,7 +279,7 @@ def read_plan(path: Path, partnership_id: str | None = None) -> Plan:
         raise InputError(
             f"this plan is for the partnership '{pid}', not '{partnership_id}': give the "
             "plan of this partnership",
-            where,
+            Location(file=path, sheet=META_SHEET, key="partnership_id"),
         )
     actions = _agreed_rows(path, sheet, tables[sheet])
     return Plan(path, pid, identity.get("round", ""), actions)
