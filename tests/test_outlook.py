@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import struct
 import sys
 import zipfile
 from pathlib import Path
@@ -87,6 +88,25 @@ def test_a_return_inside_an_outlook_message_scores_as_the_bare_file(tmp_path, re
     (r,) = result.partnerships[0].rounds
     for pid, score in hand_scores(template, answers).items():
         assert r.partners["A"].principles[pid].score == pytest.approx(score)
+
+
+def test_an_unsent_outlook_draft_is_skipped(tmp_path, returned):
+    """Outlook marks a draft with MSGFLAG_UNSENT (8) in PR_MESSAGE_FLAGS: what was sent out,
+    not a reply. The flag is set in place in the message's property stream."""
+    path, _, _ = returned
+    msg = outlook_reply(tmp_path, path.read_bytes())
+    with olefile.OleFileIO(str(msg), write_mode=True) as ole:
+        props = bytearray(ole.openstream("__properties_version1.0").read())
+        for offset in range(32, len(props), 16):  # a 32-byte header, then 16-byte entries
+            if struct.unpack_from("<I", props, offset)[0] == 0x0E070003:
+                flags = struct.unpack_from("<I", props, offset + 8)[0]
+                struct.pack_into("<I", props, offset + 8, flags | 8)
+        ole.write_stream("__properties_version1.0", bytes(props))
+    (log,) = consolidate([msg]).files
+    assert log.skipped
+    assert [f.message for f in log.findings] == [
+        "an unsent draft (X-Unsent): what was sent out, not a return"
+    ]
 
 
 def test_a_damaged_outlook_message_gets_one_located_line(tmp_path, returned):
