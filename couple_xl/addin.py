@@ -16,8 +16,8 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from . import __version__
-from .errors import Location, OutputExistsError, ReadError
-from .files import write_text_atomically
+from .errors import Location, ReadError
+from .files import refuse_overwrite, write_text_atomically
 
 # What xlwings Lite itself records in workbooks it saves (see the README): these
 # versions are seen together in real Lite-saved files.
@@ -94,8 +94,7 @@ class AddinFiles:
 
 
 def _write_new(path: Path, text: str, force: bool) -> Path:
-    if path.exists() and not force:
-        raise OutputExistsError("already exists; use --force to overwrite it", Location(file=path))
+    refuse_overwrite(path, force)
     return write_text_atomically(path, text)
 
 

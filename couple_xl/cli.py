@@ -38,6 +38,15 @@ def output_option(help_text: str):
     )
 
 
+def out_folder_option(help_text: str, **settings):
+    """--out FOLDER, required unless ``settings`` say otherwise (a default, say)."""
+    settings.setdefault("required", "default" not in settings)
+    return click.option(
+        "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help=help_text,
+        **settings,
+    )  # fmt: skip
+
+
 def _fail(err: Exception) -> click.ClickException:
     exc = click.ClickException(str(err))
     exc.exit_code = EXIT_PROBLEMS
@@ -162,13 +171,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--partnership-id", metavar="ID", help="Keep this id instead of deriving one from the name."
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the workbooks and manifest into.",
-)
+@out_folder_option("Folder to write the workbooks and manifest into.")
 @click.option(
     "--scoring",
     type=click.Choice([ADDIN, NATIVE]),
@@ -420,12 +423,7 @@ xlwings Lite (Excel 365 on Windows or Mac, and Excel on the web; no Python neede
 
 @main.command()
 @click.option("--lite", is_flag=True, help="Write the xlwings Lite main.py and requirements.txt.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the files into (required with --lite).",
-)
+@out_folder_option("Folder to write the files into (required with --lite).", required=False)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def addin(lite: bool, out_dir: Path | None, force: bool) -> None:
     """Set up the COUPLE_ functions in Excel, and say what to click.
@@ -697,13 +695,7 @@ def check(files: tuple[Path, ...], template_ref: str | None) -> None:
 @main.command()
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("returns", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the reminder drafts and send list into.",
-)
+@out_folder_option("Folder to write the reminder drafts and send list into.")
 def remind(manifest: Path, returns: tuple[Path, ...], out_dir: Path) -> None:
     """Write reminder emails for the partners whose return has not arrived.
 
@@ -740,14 +732,7 @@ def remind(manifest: Path, returns: tuple[Path, ...], out_dir: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--out",
-    "out_dir",
-    default="couple-demo",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the example.",
-)
+@out_folder_option("Folder for the example.", default="couple-demo", show_default=True)
 def demo(out_dir: Path) -> None:
     """Build an example partnership, simulate its returns, and consolidate them.
 

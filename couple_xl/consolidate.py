@@ -427,13 +427,11 @@ def _progress(partners: dict[str, PartnerResult]) -> list[ActionProgress]:
     progress: dict[str, ActionProgress] = {}
     for result in partners.values():
         for record in result.respondents:
+            # A return's views are of the actions it carries, so each is filed here.
             for action in record.agreed:
-                progress.setdefault(action.id, ActionProgress(action))
-    for result in partners.values():
-        for record in result.respondents:
-            for action_id, view in record.views.items():
-                if action_id in progress:
-                    progress[action_id].views.append(view)
+                entry = progress.setdefault(action.id, ActionProgress(action))
+                if action.id in record.views:
+                    entry.views.append(record.views[action.id])
     return list(progress.values())
 
 

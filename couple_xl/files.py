@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,6 +32,25 @@ def resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):  # a symbolic link that points back at itself
         return path.absolute()
+
+
+def refuse_overwrite(path: Path, force: bool) -> None:
+    """OutputExistsError when ``path`` exists and overwriting was not asked for."""
+    from .errors import Location, OutputExistsError
+
+    if path.exists() and not force:
+        raise OutputExistsError("already exists; use --force to overwrite it", Location(file=path))
+
+
+def refuse_inputs(targets: Iterable[Path], inputs: set[Path]) -> None:
+    """InputError when an output would overwrite one of the run's input files."""
+    from .errors import InputError, Location
+
+    for target in targets:
+        if resolved(target) in inputs:
+            raise InputError(
+                "is one of the input files: choose another output name", Location(file=target)
+            )
 
 
 def make_folder(folder: Path) -> Path:

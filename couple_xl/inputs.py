@@ -249,3 +249,9 @@ def workbook_tables(
             package.check_grid(sheet)
             tables[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     return tables
+
+
+def sheet_named(tables: dict[str, Any], name: str) -> str | None:
+    """The sheet that goes by ``name`` whatever its case or surrounding spaces (people
+    rename "questions" to "Questions "), or None."""
+    return next((s for s in tables if s.strip().lower() == name.lower()), None)

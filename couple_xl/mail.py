@@ -75,6 +75,29 @@ def open_email(path: Path) -> Opened:
         # An email with no usable Date is dated by its file, for ordering re-sends.
         saved = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
         opened.attachments = [a if a.sent else replace(a, sent=saved) for a in opened.attachments]
+    return _named_if_empty(opened, where)
+
+
+def _is_workbook(name: str, kind: str) -> bool:
+    """An attachment that is a workbook, by its name or its declared type."""
+    return name.lower().endswith(WORKBOOK_SUFFIXES) or kind.lower() in WORKBOOK_TYPES
+
+
+def _attachment(path: Path, name: str, data: bytes, sent, about: str) -> Attachment:
+    """A workbook attachment, labelled by the email and its (cleaned) name."""
+    return Attachment(Path(f"{path} › {safe_label(name) or 'workbook.xlsx'}"), data, sent, about)
+
+
+def _too_deep(path: Path) -> Finding:
+    return Finding(
+        f"a message forwarded more than {MAX_DEPTH} levels deep was not searched: {SEND_AGAIN}",
+        Location(file=path),
+        Severity.WARNING,
+    )
+
+
+def _named_if_empty(opened: Opened, where: Location) -> Opened:
+    """An email with nothing to read and nothing said about it is named: no workbook."""
     if not opened.draft and not opened.attachments and not opened.findings:
         opened.findings.append(
             Finding(f"no workbook attached: {SEND_AGAIN}", where, Severity.WARNING)
@@ -118,14 +141,7 @@ def _collect(message, path: Path, opened: Opened, depth: int) -> None:
         kind = part.get_content_type()
         if kind == "message/rfc822":
             if depth + 1 >= MAX_DEPTH:
-                opened.findings.append(
-                    Finding(
-                        f"a message forwarded more than {MAX_DEPTH} levels deep was not "
-                        f"searched: {SEND_AGAIN}",
-                        Location(file=path),
-                        Severity.WARNING,
-                    )
-                )
+                opened.findings.append(_too_deep(path))
                 continue
             for inner in part.get_payload() or []:
                 _collect(inner, path, opened, depth + 1)
@@ -141,13 +157,12 @@ def _collect(message, path: Path, opened: Opened, depth: int) -> None:
                 )
             )
             continue
-        if name.lower().endswith(WORKBOOK_SUFFIXES) or kind in WORKBOOK_TYPES:
+        if _is_workbook(name, kind):
             data = part.get_payload(decode=True)
             if not isinstance(data, bytes):
                 raise ReadError(f"the attachment {safe_label(name)!r} is damaged: {SEND_AGAIN}",
                                 Location(file=path))  # fmt: skip
-            label = Path(f"{path} › {safe_label(name) or 'workbook.xlsx'}")
-            opened.attachments.append(Attachment(label, data, sent, about))
+            opened.attachments.append(_attachment(path, name, data, sent, about))
 
 
 # --- Outlook's own .msg files ------------------------------------------------------
@@ -199,11 +214,7 @@ def _open_outlook(path: Path) -> Opened:
     opened = Opened(draft=outlook.draft)
     if not opened.draft:
         _collect_outlook(outlook, path, opened)
-    if not opened.draft and not opened.attachments and not opened.findings:
-        opened.findings.append(
-            Finding(f"no workbook attached: {SEND_AGAIN}", where, Severity.WARNING)
-        )
-    return opened
+    return _named_if_empty(opened, where)
 
 
 def _copy_outlook(message, depth: int) -> _Outlook:
@@ -228,17 +239,9 @@ def _copy_outlook(message, depth: int) -> _Outlook:
 def _collect_outlook(outlook: _Outlook, path: Path, opened: Opened) -> None:
     about, sent = _about(outlook.sender, outlook.subject, outlook.sent)
     for name, kind, data in outlook.files:
-        if name.lower().endswith(WORKBOOK_SUFFIXES) or kind.lower() in WORKBOOK_TYPES:
-            label = Path(f"{path} › {safe_label(name) or 'workbook.xlsx'}")
-            opened.attachments.append(Attachment(label, data, sent, about))
+        if _is_workbook(name, kind):
+            opened.attachments.append(_attachment(path, name, data, sent, about))
     for inner in outlook.forwarded:
         _collect_outlook(inner, path, opened)
     if outlook.too_deep:
-        opened.findings.append(
-            Finding(
-                f"a message forwarded more than {MAX_DEPTH} levels deep was not searched: "
-                + SEND_AGAIN,
-                Location(file=path),
-                Severity.WARNING,
-            )
-        )
+        opened.findings.append(_too_deep(path))

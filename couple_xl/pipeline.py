@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .consolidate import Consolidation, consolidate
-from .errors import InputError, Location
-from .files import make_folder, resolved
+from .errors import InputError
+from .files import make_folder, refuse_inputs, resolved
 from .levels import LEVELS, PARTNER
 from .templates import Template
 
@@ -37,14 +37,6 @@ class ConsolidateOutcome:
         return not self.result.problems
 
 
-def _refuse_inputs(targets: Iterable[Path], inputs: set[Path]) -> None:
-    for target in targets:
-        if resolved(target) in inputs:
-            raise InputError(
-                "is one of the input files: choose another output name", Location(file=target)
-            )
-
-
 def run_consolidate(
     options: ConsolidateOptions, progress: Callable[[Path, int], None] | None = None
 ) -> ConsolidateOutcome:
@@ -67,7 +59,7 @@ def run_consolidate(
         targets.append(options.json_path)
     if options.csv_dir:
         targets += [options.csv_dir / name for name in ("answers.csv", "scores.csv", PROGRESS_CSV)]
-    _refuse_inputs(targets, inputs)
+    refuse_inputs(targets, inputs)
     if (options.strict and result.rejected) or not result.partnerships:
         return ConsolidateOutcome(result, [])
     written = []

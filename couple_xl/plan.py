@@ -18,8 +18,8 @@ from typing import Any
 
 from .actions import ACTION_ID, AgreedAction, action_id
 from .consolidate import Consolidation, PartnershipResult, RoundResult, consolidate
-from .errors import CoupleError, InputError, Location, OutputExistsError, PlanError
-from .files import atomic_target, make_folder, resolved
+from .errors import CoupleError, InputError, Location, PlanError
+from .files import atomic_target, make_folder, refuse_inputs, refuse_overwrite
 from .layout import META_FIRST_ROW, META_SHEET, META_TITLE, column_letters, wrapped_lines
 from .metadata import FORMAT, PLAN, PROPERTY_PREFIX
 from .scoring import normalise_text
@@ -137,13 +137,9 @@ class PlanOutcome:
 def run_plan(options: PlanOptions, progress=None) -> PlanOutcome:
     """`couple-xl plan`: read the returns as consolidate does, then write the plan of
     one partnership's latest round."""
-    if options.output.exists() and not options.force:
-        raise OutputExistsError(
-            "already exists; use --force to overwrite it", Location(file=options.output)
-        )
+    refuse_overwrite(options.output, options.force)
     result = consolidate(options.paths, partnership=options.partnership, progress=progress)
-    if resolved(options.output) in result.inputs:
-        raise InputError("is one of the inputs: choose another name", Location(file=options.output))
+    refuse_inputs([options.output], result.inputs)
     with_rounds = [p for p in result.partnerships if p.rounds]
     if not with_rounds:
         return PlanOutcome(result)
@@ -254,12 +250,13 @@ INSTRUCTION = "open it in your spreadsheet app and save it again as .xlsx"
 
 def read_plan(path: Path, partnership_id: str | None = None) -> Plan:
     """Read a plan through the read boundary; PlanError lists every problem found."""
-    from .inputs import workbook_tables
+    from .inputs import sheet_named, workbook_tables
+    from .returns import key_values
 
     path = Path(path)
     where = Location(file=path)
     tables = workbook_tables(path, "the plan", INSTRUCTION)
-    identity = _read_identity(tables)
+    identity = key_values(tables.get(META_SHEET, []))
     kind = identity.get("kind", "")
     if kind and kind != PLAN:
         raise InputError(
@@ -267,7 +264,7 @@ def read_plan(path: Path, partnership_id: str | None = None) -> Plan:
             "couple-xl plan wrote",
             where,
         )
-    sheet = next((name for name in tables if name.strip().lower() == PLAN_SHEET.lower()), None)
+    sheet = sheet_named(tables, PLAN_SHEET)
     if sheet is None or not identity:
         raise InputError(
             "this is not an action plan written by couple-xl plan (no Plan sheet, or no "
@@ -283,15 +280,6 @@ def read_plan(path: Path, partnership_id: str | None = None) -> Plan:
         )
     actions = _agreed_rows(path, sheet, tables[sheet])
     return Plan(path, pid, identity.get("round", ""), actions)
-
-
-def _read_identity(tables: dict[str, list[list[Any]]]) -> dict[str, str]:
-    rows = tables.get(META_SHEET, [])
-    return {
-        str(row[0]).strip(): str(row[1]).strip()
-        for row in rows[META_FIRST_ROW - 1 :]
-        if len(row) >= 2 and str(row[0]).strip()
-    }
 
 
 COLUMN = {name: i for i, name in enumerate(PLAN_COLUMNS)}

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .actions import STATUSES
 from .consolidate import Consolidation
 from .levels import PARTNER
 from .returns import typed_value
@@ -113,7 +112,7 @@ def progress_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str,
                                      "comment": view.comment, "count": 1})  # fmt: skip
                     continue
                 for status, count in progress.counts().items():
-                    if count and (status in STATUSES or status == "no answer"):
+                    if count:
                         rows.append({**base, "partner": "", "status": status, "comment": "",
                                      "count": count})  # fmt: skip
     return rows

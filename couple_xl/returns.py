@@ -352,13 +352,18 @@ def _hidden_sheet(sheets: _Sheets) -> tuple[str | None, dict[str, str]]:
         rows = sheets.rows(name)
         if not rows or not str(rows[0][0] if rows[0] else "").startswith(META_TITLE):
             continue
-        key, value = column_index(META_KEY_COLUMN), column_index(META_VALUE_COLUMN)
-        table = {}
-        for row in rows[META_FIRST_ROW - 1 :]:
-            if len(row) > value and isinstance(row[key], str) and row[key]:
-                table[row[key]] = _text(row[value] if row[value] != "" else None)
-        return name, table
+        return name, key_values(rows)
     return None, {}
+
+
+def key_values(rows: list[list[Any]]) -> dict[str, str]:
+    """The key/value table of a metadata sheet's rows (a return's, or a plan's)."""
+    key, value = column_index(META_KEY_COLUMN), column_index(META_VALUE_COLUMN)
+    table = {}
+    for row in rows[META_FIRST_ROW - 1 :]:
+        if len(row) > value and isinstance(row[key], str) and row[key]:
+            table[row[key]] = _text(row[value] if row[value] != "" else None)
+    return table
 
 
 _template_cache: dict[str, Template] = {}
@@ -378,15 +383,20 @@ def cached_template(payload: str, source: str) -> Template:
     return _template_cache[payload]
 
 
-def _embedded_template(table: dict[str, str], path: Path, sheet: str | None) -> Template | None:
+def _joined(table: dict[str, str], label: str) -> str:
+    """A payload embedded in chunks (label.1, label.2 …), joined; "" when there is none."""
     chunks = sorted(
         (int(k.split(".", 1)[1]), v)
         for k, v in table.items()
-        if k.startswith("template_json.") and k.split(".", 1)[1].isdigit()
+        if k.startswith(label + ".") and k.split(".", 1)[1].isdigit()
     )
-    if not chunks:
+    return "".join(v for _, v in chunks)
+
+
+def _embedded_template(table: dict[str, str], path: Path, sheet: str | None) -> Template | None:
+    payload = _joined(table, "template_json")
+    if not payload:
         return None
-    payload = "".join(v for _, v in chunks)
     where = Location(file=path, sheet=sheet, key="template_json")
     try:
         return cached_template(payload, f"{path}: embedded template")
@@ -402,15 +412,11 @@ def _embedded_template(table: dict[str, str], path: Path, sheet: str | None) -> 
 def _embedded_plan(table: dict[str, str], where: Location) -> list[AgreedAction] | str:
     """The agreed actions embedded by new --plan (none when there were none), or why
     they cannot be read."""
-    chunks = sorted(
-        (int(k.split(".", 1)[1]), v)
-        for k, v in table.items()
-        if k.startswith(PLAN_JSON + ".") and k.split(".", 1)[1].isdigit()
-    )
-    if not chunks:
+    payload = _joined(table, PLAN_JSON)
+    if not payload:
         return []
     try:
-        data = json.loads("".join(v for _, v in chunks))
+        data = json.loads(payload)
         actions = [AgreedAction.from_dict(item) for item in data]
     except (ValueError, TypeError, AttributeError) as err:
         return f"the embedded agreed actions are damaged ({describe(err)})"

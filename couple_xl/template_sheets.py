@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CoupleError, Location, OutputExistsError, TemplateError
-from .files import atomic_target, make_folder
+from .errors import CoupleError, Location, TemplateError
+from .files import atomic_target, make_folder, refuse_overwrite
 from .layout import column_letters
 from .metadata import FORMAT, PROPERTY_PREFIX, QUESTIONS
 from .templates import Template, resolve_template, template_from_data
@@ -73,8 +73,7 @@ def import_questions(path: Path, output: Path, force: bool = False) -> Template:
 
 
 def _refuse_existing(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise OutputExistsError("already exists; use --force to overwrite it", Location(file=path))
+    refuse_overwrite(path, force)
     make_folder(path.parent)
 
 
@@ -159,7 +158,7 @@ class _Sheet:
 
 def import_template(path: Path) -> Template:
     """Read a questions workbook into a template; TemplateError lists every problem."""
-    from .inputs import workbook_tables
+    from .inputs import sheet_named, workbook_tables
 
     path = Path(path)
     tables = workbook_tables(path, "the questions workbook", INSTRUCTION)
@@ -168,7 +167,7 @@ def import_template(path: Path) -> Template:
     broken = False  # a sheet that cannot be read as its table: nothing more can be said
     for name, columns in (("questions", QUESTION_COLUMNS), ("principles", PRINCIPLE_COLUMNS),
                           ("template", TEMPLATE_COLUMNS)):  # fmt: skip
-        found = next((s for s in tables if s.strip().lower() == name), None)
+        found = sheet_named(tables, name)
         rows = tables.get(found, []) if found is not None else []
         if not any(_text(v) for row in rows for v in row):  # absent, or empty
             if name == "questions":
@@ -191,7 +190,7 @@ def import_template(path: Path) -> Template:
     where: dict[str, Location] = {}
     data = _template_data(path, sheets, where, problems)
     # The model checks the rest (id patterns, lengths, the scale); each problem's key
-    # path ("principles.0.questions.2.text") names the cell it came from.
+    # path ("principles[1].questions[3].text") names the cell it came from.
     try:
         template = template_from_data(data, path)
     except TemplateError as err:

@@ -19,6 +19,7 @@ from couple_xl.workbook import named as named_cell
 __all__ = [
     "EMOJI",
     "ROUND_DATE",
+    "assert_read_from_email",
     "custom_properties",
     "edge_template",
     "edge_template_data",
@@ -188,3 +189,17 @@ def custom_properties(source) -> dict[str, str]:
     """A workbook's custom document properties (from an openpyxl workbook or a path)."""
     wb = source if isinstance(source, openpyxl.Workbook) else openpyxl.load_workbook(source)
     return {p.name: p.value for p in wb.custom_doc_props}
+
+
+def assert_read_from_email(result, label: str, about: str, template, answers: dict) -> None:
+    """The one file of a consolidation came in an email: counted, labelled by the email
+    and its attachment, named by the email, and scored as a second scorer scores it."""
+    import pytest
+
+    (log,) = result.files
+    assert log.counted, [str(f) for f in log.findings]
+    assert str(log.path) == label
+    assert [f.message for f in log.findings if "from the email" in f.message] == [about]
+    (r,) = result.partnerships[0].rounds
+    for pid, score in hand_scores(template, answers).items():
+        assert r.partners["A"].principles[pid].score == pytest.approx(score)

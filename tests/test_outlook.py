@@ -12,12 +12,11 @@ import zipfile
 from pathlib import Path
 
 import olefile
-import pytest
 from click.testing import CliRunner
 
 from couple_xl.cli import main
 from couple_xl.consolidate import Verdict, consolidate
-from tests.helpers import hand_scores
+from tests.helpers import assert_read_from_email
 
 SAMPLE = Path(__file__).parent / "data" / "outlook" / "reply-with-a-picture.msg"
 ATTACHMENT = "__attach_version1.0_#00000000/"
@@ -76,18 +75,14 @@ def test_a_return_inside_an_outlook_message_scores_as_the_bare_file(tmp_path, re
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     msg = outlook_reply(inbox, path.read_bytes())
-    result = consolidate([inbox])
-    (log,) = result.files
-    assert log.counted, [str(f) for f in log.findings]
-    assert str(log.path) == f"{msg} › return-AB.xlsx"
     # The sample's own sender, subject and date (as Outlook saved them) name the email.
-    about = [f.message for f in log.findings if "from the email" in f.message]
-    assert about == [
-        "from the email “Re: test internal” sent by bedfortest at TEST on 06 October 2020 09:57"
-    ]
-    (r,) = result.partnerships[0].rounds
-    for pid, score in hand_scores(template, answers).items():
-        assert r.partners["A"].principles[pid].score == pytest.approx(score)
+    assert_read_from_email(
+        consolidate([inbox]),
+        f"{msg} › return-AB.xlsx",
+        "from the email “Re: test internal” sent by bedfortest at TEST on 06 October 2020 09:57",
+        template,
+        answers,
+    )
 
 
 def test_an_unsent_outlook_draft_is_skipped(tmp_path, returned):
