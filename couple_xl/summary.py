@@ -213,22 +213,41 @@ class _Sheet:
         last_col: int,
         criteria: str,
         style: str,
+        more: list[Block] = (),
     ) -> None:
-        self.ws.conditional_format(
-            first_row,
-            first_col,
-            last_row,
-            last_col,
-            {
-                "type": "formula",
-                "criteria": criteria,
-                "format": self.book.highlights[style],
-            },
-        )
+        """One conditional format over a block of cells, and over ``more`` blocks (its
+        formula is written for the first block's top-left cell, and shifts with each)."""
+        options = {"type": "formula", "criteria": criteria, "format": self.book.highlights[style]}
+        if more:
+            blocks = [(first_row, first_col, last_row, last_col), *more]
+            options["multi_range"] = " ".join(_block(*b) for b in blocks)
+        self.ws.conditional_format(first_row, first_col, last_row, last_col, options)
 
 
 def _lines(text: str, width: float) -> int:
     return wrapped_lines(text, width, 1.1)
+
+
+# A block of cells: first row, first column, last row, last column (0-based).
+Block = tuple[int, int, int, int]
+
+
+def _block(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
+    top_left = _cell(first_row, first_col)
+    if (first_row, first_col) == (last_row, last_col):
+        return top_left
+    return f"{top_left}:{_cell(last_row, last_col)}"
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending row numbers as runs of consecutive rows: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs
 
 
 def _cell(row: int, col: int, absolute_col: bool = False) -> str:
@@ -247,11 +266,11 @@ def _band_colours(
         sheet.highlight(first_row, first_col, last_row, last_col, criteria, word)
 
 
-def _score_colours(
-    sheet: _Sheet, first_row: int, col: int, last_row: int, th: scoring.Thresholds
-) -> None:
-    """Colour numeric scores by band, with the engine's rounding guard."""
-    top = _cell(first_row, col)
+def _score_colours(sheet: _Sheet, blocks: list[Block], th: scoring.Thresholds) -> None:
+    """Colour numeric scores by band, with the engine's rounding guard: one rule per band
+    over every block (first row, first column, last row, last column) given."""
+    (first_row, first_col, last_row, last_col), *more = blocks
+    top = _cell(first_row, first_col)
     v = f"ROUND({top},{scoring.COMPARE_DIGITS})"
     rules = {
         scoring.STRENGTH: f"{v}>={th.strength}",
@@ -259,7 +278,8 @@ def _score_colours(
         scoring.CONCERN: f"{v}<{th.developing}",
     }
     for word, rule in rules.items():
-        sheet.highlight(first_row, col, last_row, col, f"=AND(ISNUMBER({top}),{rule})", word)
+        criteria = f"=AND(ISNUMBER({top}),{rule})"
+        sheet.highlight(first_row, first_col, last_row, last_col, criteria, word, more)
 
 
 def _score(value: float | None) -> float | str:
@@ -367,10 +387,14 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
     first, last = header_row + 1, sheet.row - 1
     if rounds:
         _band_colours(sheet, first, len(header) - 1, last, len(header) - 1)
-        # Each round's row is coloured by its own template's bands.
+        # Each round's row is coloured by its own template's bands: one set of rules for
+        # the rows of each set of bands (a few rules, not three for every score).
+        rows_by_bands: dict[scoring.Thresholds, list[int]] = {}
         for offset, r in enumerate(rounds):
-            for i in range(len(principles) + 1):
-                _score_colours(sheet, first + offset, 5 + i, first + offset, r.template.thresholds)
+            rows_by_bands.setdefault(r.template.thresholds, []).append(first + offset)
+        last_col = 5 + len(principles)
+        for th, rows in rows_by_bands.items():
+            _score_colours(sheet, [(a, 5, b, last_col) for a, b in _runs(rows)], th)
     sheet.append(
         [Styled(f"{_band_words(rounds)} Colour repeats the band; it never stands alone.", "note")]
     )

@@ -65,3 +65,44 @@ def test_rounds_with_different_scales_say_so(tmp_path, template):
     )
     assert "Band words differ between the templates of these rounds" in notes
     assert _chart_max(out) == "7"
+
+
+def _score_rules(ws, cell: str) -> list[str]:
+    """The formulas of the band-colour rules that apply to one Overview score cell."""
+    return [
+        rule.formula[0]
+        for cf in ws.conditional_formatting
+        if cell in cf.sqref
+        for rule in cf.rules
+        if rule.formula and rule.formula[0].startswith("AND(ISNUMBER(")
+    ]
+
+
+def test_each_overview_row_is_coloured_by_its_own_templates_bands(tmp_path, template):
+    edge = template_from_data(edge_template_data(template), "edge template")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    plan = [("Alpha", template), ("Beta", edge), ("Gamma", edge), ("Delta", template)]
+    for name, t in plan:
+        (written,) = generate(
+            tmp_path / name, partners=["Org"], template=t, partnership_name=f"{name} partnership"
+        ).workbooks
+        fill(written.path, returns / f"{name}.xlsx", {q.id: 4 for _, q in t.questions})
+    out = tmp_path / "s.xlsx"
+    run_consolidate(ConsolidateOptions(paths=[returns], output=out))
+    ws = openpyxl.load_workbook(out)["Overview"]
+    header = next(r for r in ws.iter_rows() if r[0].value == "Partnership")
+    score_cols = [c.column_letter for c in header if c.column >= 6 and c.value != "Band"]
+    bands = {f"{name} partnership": (t.thresholds.strength, t.thresholds.developing)
+             for name, t in plan}  # fmt: skip
+    rows = [r for r in ws.iter_rows(min_row=header[0].row + 1) if r[0].value in bands]
+    assert len(rows) == len(plan)
+    for row in rows:
+        strength, developing = bands[row[0].value]
+        for col in score_cols:
+            rules = _score_rules(ws, f"{col}{row[0].row}")
+            # Three rules (Strength, Developing, Concern), each written for the block's
+            # top-left cell, with this row's template's cut-offs and no other.
+            assert len(rules) == 3, (col, row[0].row, rules)
+            cut_offs = {float(x) for rule in rules for x in re.findall(r"[<>]=?([\d.]+)", rule)}
+            assert cut_offs == {strength, developing}
