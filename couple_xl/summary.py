@@ -86,6 +86,7 @@ class _Book:
                 "strings_to_urls": False,
                 "default_date_format": "yyyy-mm-dd",
                 "remove_timezone": True,
+                "in_memory": True,
             },
         )
         self.wb.set_properties({"title": SUMMARY_TITLE, "author": "couple_xl"})
