@@ -269,6 +269,17 @@ def laughs_in(part: str, at: bytes) -> Callable[[Corpus, Path], Path]:
     return _edited(lambda c, p: {part: lambda x: with_doctype(x, LAUGHS, b"&lol9;", at)})
 
 
+def utf16_laughs_in(part: str, at: bytes) -> Callable[[Corpus, Path], Path]:
+    """Laughs in a part re-encoded as UTF-16 without a byte order mark, which an XML
+    parser recognises from its first bytes and a search for b"<!DOCTYPE" does not."""
+
+    def encode(xml: bytes) -> bytes:
+        text = with_doctype(xml, LAUGHS, b"&lol9;", at).decode("utf-8")
+        return re.sub(r"^<\?xml[^>]*\?>", "", text).encode("utf-16-le")
+
+    return _edited(lambda c, p: {part: encode})
+
+
 def xxe_in(part: str, at: bytes) -> Callable[[Corpus, Path], Path]:
     def edit(c: Corpus, p: Path) -> dict:
         doctype = b'<!DOCTYPE x [<!ENTITY xxe SYSTEM "' + c.secret.as_uri().encode() + b'">]>'
@@ -573,6 +584,12 @@ CASES: list[Case] = [
         DTD,
     ),
     Case("laughs-core.xlsx", laughs_in("docProps/core.xml", b"<dc:title>"), REJECTED, DTD),
+    Case(
+        "laughs-utf16-core.xlsx",
+        utf16_laughs_in("docProps/core.xml", b"<dc:title>"),
+        REJECTED,
+        DTD,
+    ),
     Case("xxe-workbook.xlsx", xxe_in("xl/workbook.xml", b"<sheets>"), REJECTED, DTD),
     Case("xxe-custom.xlsx", xxe_in(CUSTOM, b"<vt:lpwstr>"), REJECTED, DTD),
     Case(

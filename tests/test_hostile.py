@@ -386,3 +386,17 @@ def test_scores_the_partners_app_could_not_show_are_reported(corpus, tmp_path):
     assert "spreadsheet app (Gnumeric) could not compute" in warning.message
     assert "showed #VALUE! for 2 of 6 principles" in warning.message
     assert (warning.location.sheet, warning.location.cell) == ("Summary", "C6")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-16-be"])
+def test_the_xml_parser_itself_refuses_a_document_type_declaration(encoding):
+    # Beneath the byte check in the read boundary: the parser refuses the declaration
+    # as it starts, in any encoding expat recognises, before an entity is declared.
+    from defusedxml import DTDForbidden
+
+    from couple_xl.boundary import parse_xml
+
+    text = '<!DOCTYPE x [<!ENTITY a "' + "b" * 10 + '">]><x>&a;</x>'
+    with pytest.raises(DTDForbidden):
+        parse_xml(text.encode(encoding))
+    assert parse_xml("<x>&amp;</x>".encode(encoding)).text == "&"
