@@ -9,9 +9,10 @@ is prevented before it starts:
 
 - a file is read only up to ``Limits.file_bytes``;
 - a workbook's zip may hold at most ``Limits.entries`` parts, none named twice;
-- every XML part is decompressed as a stream, capped per part and in total, and its
-  compression ratio bounded (the sizes a zip declares can lie); pictures and other
-  binary parts (``xl/media``: pasted screenshots of evidence) are never decompressed;
+- every XML part is decompressed by one read that stops at the caps, per part and in
+  total, and at its compression ratio bound (the sizes a zip declares can lie);
+  pictures and other binary parts (``xl/media``: pasted screenshots of evidence) are
+  never decompressed;
 - no XML part may carry a document type declaration (entity expansion, external
   entities): workbooks never need one;
 - before a sheet's cells are loaded, its size is measured from its XML (largest cell
@@ -199,7 +200,6 @@ def _not_a_workbook(names: set[str]) -> str:
 # --- the package ---------------------------------------------------------------------
 
 _DOCTYPE = (b"<!DOCTYPE", b"<!ENTITY")
-_CHUNK = 64 * 1024
 
 
 # The parts that python-calamine or couple_xl ever read: only these are decompressed
@@ -318,32 +318,27 @@ def open_package(data: bytes, location: Location, limits: Limits = LIMITS) -> Pa
 def _decompress(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: Location, limits: Limits, budget: int
 ) -> bytes:
-    """One part, streamed under the caps, then checked for a document type declaration."""
-    cap = min(limits.part_bytes, budget)
-    # One growing buffer: its getvalue() hands over the buffer without a copy, so a
-    # large part is held once, not twice (as a list of chunks and their join).
-    buffer = io.BytesIO()
-    size = 0
-    bomb = ReadError(
-        f"the part {info.filename} expands beyond what a workbook needs "
-        "(a compression bomb, or a damaged file): " + RESAVE,
-        where,
-    )
+    """One part, decompressed within the caps, then checked for a document type declaration."""
+    # The most this part may expand to: the caps, and (beyond its first MiB) the
+    # compression ratio over what the zip says the part takes compressed. zipfile reads
+    # no more compressed bytes than that, so a lying size only refuses sooner. One
+    # bounded read: memory never holds more than the bound.
+    bound = min(limits.part_bytes, budget, max(MiB, limits.ratio * info.compress_size))
     try:
         with archive.open(info) as stream:
-            while chunk := stream.read(_CHUNK):
-                size += len(chunk)
-                if size > cap or (size > MiB and size > limits.ratio * _consumed(stream, info)):
-                    raise bomb
-                buffer.write(chunk)
+            data = stream.read(bound + 1)
     except CoupleError:
         raise
     except Exception as err:  # only zipfile and zlib run here: the part is damaged
         raise ReadError(
             f"the part {info.filename} is damaged ({describe(err)}): {RESAVE}", where
         ) from None
-    data = buffer.getvalue()
-    del buffer
+    if len(data) > bound:
+        raise ReadError(
+            f"the part {info.filename} expands beyond what a workbook needs "
+            "(a compression bomb, or a damaged file): " + RESAVE,
+            where,
+        )
     head = data
     # UTF-16, with a byte order mark or (as an XML parser also recognises it) without.
     utf16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\0": "utf-16-le", b"\0<": "utf-16-be"}
@@ -380,18 +375,6 @@ def parse_xml(data: bytes) -> Any:
     check.StartDoctypeDeclHandler = refuse
     check.Parse(data, True)
     return ET.fromstring(data)
-
-
-def _consumed(stream: Any, info: zipfile.ZipInfo) -> int:
-    """Compressed bytes read so far, so that a bomb is caught after its first megabyte
-    rather than at the cap. CPython's ZipExtFile keeps what is left to read; elsewhere
-    the whole compressed size is the (looser) bound."""
-    left = getattr(stream, "_compress_left", None)
-    if not isinstance(left, int):
-        return max(info.compress_size, 1)
-    # Read ahead but not yet decompressed: still in the decompressor's input.
-    tail = getattr(getattr(stream, "_decompressor", None), "unconsumed_tail", b"")
-    return max(info.compress_size - left - len(tail), 1)
 
 
 def _check_reachable(package: Package) -> None:
@@ -466,13 +449,17 @@ class SheetScan:
     cols: int = 0
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
-    # Set when formulas are found on demand (see formula_at) rather than all at once.
+    # Set when formulas are found on demand (see formula_at) rather than all at once,
+    # with the cells known to start with a formula when the measuring saw them all.
     data: bytes | None = field(default=None, repr=False, compare=False)
+    formula_cells: set[tuple[int, int]] | None = field(default=None, repr=False, compare=False)
     _columns: set[int] = field(default_factory=set, repr=False, compare=False)
 
     def formula_at(self, row: int, col: int) -> str | None:
         """The formula in one cell, or None. Formulas are found a column at a time, on
         first asking: only answer columns are asked about, and a sheet has hundreds."""
+        if self.formula_cells is not None and (row, col) not in self.formula_cells:
+            return None
         if self.data is not None and col not in self._columns:
             self._columns.add(col)
             letters = cell_name(0, col)[:-1].encode()
@@ -492,6 +479,7 @@ def _column_formulas(letters: bytes) -> re.Pattern[bytes]:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def cell_name(row: int, col: int) -> str:
     """'A1'-style name of a 0-based cell position."""
     from .layout import column_letters
@@ -517,7 +505,7 @@ def _unescape(raw: bytes) -> str:
 # (what Excel, LibreOffice, Google Sheets, Numbers and openpyxl write).
 _POSITIONAL = re.compile(rb"<[A-Za-z_][\w.-]*:c\b|<c(?=[\s/>])(?![^>]*\br=)")
 _CONTENT_REF = re.compile(
-    rb"<c\b[^>]*?\br=[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"'][^>]*(?<!/)>\s*<(?:f|v|is)\b"
+    rb"<c\b[^>]*?\br=[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"'][^>]*(?<!/)>\s*<(f|v|is)\b"
 )
 _ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=[\"']e[\"'][^>]*)>(.*?)</c>", re.S)
 _F_TAG = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
@@ -535,8 +523,11 @@ def scan_sheet(data: bytes) -> SheetScan:
     scan = SheetScan(data=data)
     if len(data) <= MiB:  # a list of every reference is small: measured at C speed
         refs = _CONTENT_REF.findall(data)
-        letters = {x for x, _ in refs}
-        scan.rows = max(map(int, (d for _, d in refs)), default=0)
+        letters = {x for x, _, _ in refs}
+        scan.rows = max(map(int, (d for _, d, _ in refs)), default=0)
+        formulas = [(int(d) - 1, _column(x)) for x, d, first in refs if first == b"f"]
+        if len(formulas) <= MAX_NOTED_CELLS:
+            scan.formula_cells = set(formulas)
     else:  # a large sheet: a running maximum, so that memory stays flat
         letters = set()
         for m in _CONTENT_REF.finditer(data):

@@ -3,9 +3,10 @@
 Reading is built for speed and correctness together. python-calamine reads the
 cell values (many times faster than openpyxl) but cannot see defined names or
 document properties, so those come from the workbook's own XML parts, parsed by
-the read boundary (which refuses any document type declaration). Answers are found by question id: through the Q_<id> defined
-names, which follow their cells when a partner inserts rows or renames sheets,
-and failing that through the hidden question-id cells. Cached formula results
+the read boundary (which refuses any document type declaration). Answers are
+found by question id: through the Q_<id> defined names, which follow their cells
+when a partner inserts rows or renames sheets, and failing that through the
+hidden question-id cells. Cached formula results
 are never trusted: every score is recomputed by the engine.
 """
 
