@@ -65,6 +65,8 @@ class StreamedRows:
         self.table = table
         self._texts: dict[str, str] = {}
         self.letters = [column_letters(i) for i in range(len(columns))]
+        self._openings = [f'<c r="{letter}' for letter in self.letters]
+        self._serials: dict[dt.date, str] = {}
         self.count = 0
         # Open for the object's life: closed by close(), or on leaving a with block.
         self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
@@ -75,22 +77,34 @@ class StreamedRows:
         return self.first_row + self.count - 1
 
     def add(self, values: Sequence[Any]) -> None:
-        n = self.first_row + self.count + 1  # the row's 1-based number
+        n = str(self.first_row + self.count + 1)  # the row's 1-based number
         cells = []
-        for letter, value in zip(self.letters, values, strict=True):
-            ref = f"{letter}{n}"
-            if value is None or value == "":
+        for opening, value in zip(self._openings, values, strict=True):
+            kind = type(value)
+            if kind is str:  # most cells: checked first
+                if value:
+                    cells.append(f'{opening}{n}" t="inlineStr"><is>{self._inline(value)}</is></c>')
+            elif value is None or value == "":
                 continue
-            if isinstance(value, bool):
-                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, bool):
+                cells.append(f'{opening}{n}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, (int, float)):
-                cells.append(f'<c r="{ref}"><v>{value!r}</v></c>')
+                cells.append(f'{opening}{n}"><v>{value!r}</v></c>')
             elif isinstance(value, dt.date):
-                cells.append(f'<c r="{ref}" s="\x01"><v>{_serial(value)}</v></c>')
+                cells.append(f'{opening}{n}" s="\x01"><v>{self._serial(value)}</v></c>')
             else:
-                cells.append(f'<c r="{ref}" t="inlineStr"><is>{self._inline(str(value))}</is></c>')
+                cells.append(f'{opening}{n}" t="inlineStr"><is>{self._inline(str(value))}</is></c>')
         self.file.write(f'<row r="{n}">{"".join(cells)}</row>'.encode())
         self.count += 1
+
+    def _serial(self, value: dt.date) -> str:
+        """A date's serial number; a round's date recurs on every row of its returns."""
+        serial = self._serials.get(value)
+        if serial is None:
+            if len(self._serials) > 10_000:
+                self._serials.clear()
+            serial = self._serials[value] = _serial(value)
+        return serial
 
     def _inline(self, value: str) -> str:
         """The <t> element of a text; the same few texts recur on every row, so each is
