@@ -9,8 +9,9 @@ is prevented before it starts:
 
 - a file is read only up to ``Limits.file_bytes``;
 - a workbook's zip may hold at most ``Limits.entries`` parts, none named twice;
-- every XML part is decompressed by one read that stops at the caps, per part and in
-  total, and at its compression ratio bound (the sizes a zip declares can lie);
+- every XML part is decompressed under caps, per part and in total; one over a MiB is
+  streamed, and refused as soon as it expands more than a ratio of the compressed
+  bytes read so far (the sizes a zip declares can lie);
   pictures and other binary parts (``xl/media``: pasted screenshots of evidence) are
   never decompressed;
 - no XML part may carry a document type declaration (entity expansion, external
@@ -200,6 +201,7 @@ def _not_a_workbook(names: set[str]) -> str:
 # --- the package ---------------------------------------------------------------------
 
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+_CHUNK = 64 * 1024
 
 
 # The parts that python-calamine or couple_xl ever read: only these are decompressed
@@ -319,26 +321,26 @@ def _decompress(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: Location, limits: Limits, budget: int
 ) -> bytes:
     """One part, decompressed within the caps, then checked for a document type declaration."""
-    # The most this part may expand to: the caps, and (beyond its first MiB) the
-    # compression ratio over what the zip says the part takes compressed. zipfile reads
-    # no more compressed bytes than that, so a lying size only refuses sooner. One
-    # bounded read: memory never holds more than the bound.
-    bound = min(limits.part_bytes, budget, max(MiB, limits.ratio * info.compress_size))
+    cap = min(limits.part_bytes, budget)
+    bomb = ReadError(
+        f"the part {info.filename} expands beyond what a workbook needs "
+        "(a compression bomb, or a damaged file): " + RESAVE,
+        where,
+    )
     try:
         with archive.open(info) as stream:
-            data = stream.read(bound + 1)
+            # Nearly every part is read whole by this first read, which stops after a MiB.
+            data = stream.read(min(cap, MiB) + 1)
+            if len(data) > MiB:
+                data = _read_large(stream, info, data, cap, limits.ratio, bomb)
     except CoupleError:
         raise
     except Exception as err:  # only zipfile and zlib run here: the part is damaged
         raise ReadError(
             f"the part {info.filename} is damaged ({describe(err)}): {RESAVE}", where
         ) from None
-    if len(data) > bound:
-        raise ReadError(
-            f"the part {info.filename} expands beyond what a workbook needs "
-            "(a compression bomb, or a damaged file): " + RESAVE,
-            where,
-        )
+    if len(data) > cap:
+        raise bomb
     head = data
     # UTF-16, with a byte order mark or (as an XML parser also recognises it) without.
     utf16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\0": "utf-16-le", b"\0<": "utf-16-be"}
@@ -375,6 +377,38 @@ def parse_xml(data: bytes) -> Any:
     check.StartDoctypeDeclHandler = refuse
     check.Parse(data, True)
     return ET.fromstring(data)
+
+
+def _read_large(
+    stream: Any, info: zipfile.ZipInfo, first: bytes, cap: int, ratio: int, bomb: ReadError
+) -> bytes:
+    """The rest of a part over a MiB, streamed: refused as soon as it passes the cap or
+    expands more than ``ratio`` times the compressed bytes read so far."""
+    # One growing buffer: its getvalue() hands over the buffer without a copy, so a
+    # large part is held once, not twice (as a list of chunks and their join).
+    buffer = io.BytesIO()
+    buffer.write(first)
+    size = len(first)
+    while True:
+        if size > cap or size > ratio * _consumed(stream, info):
+            raise bomb
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return buffer.getvalue()
+        size += len(chunk)
+        buffer.write(chunk)
+
+
+def _consumed(stream: Any, info: zipfile.ZipInfo) -> int:
+    """Compressed bytes read so far, so that a bomb is caught after its first megabyte
+    rather than at the cap. CPython's ZipExtFile keeps what is left to read; elsewhere
+    the whole compressed size is the (looser) bound."""
+    left = getattr(stream, "_compress_left", None)
+    if not isinstance(left, int):
+        return max(info.compress_size, 1)
+    # Read ahead but not yet decompressed: still in the decompressor's input.
+    tail = getattr(getattr(stream, "_decompressor", None), "unconsumed_tail", b"")
+    return max(info.compress_size - left - len(tail), 1)
 
 
 def _check_reachable(package: Package) -> None:
