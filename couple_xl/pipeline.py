@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,14 +66,28 @@ def run_consolidate(
         return ConsolidateOutcome(result, [])
     written = []
     make_folder(options.output.parent)
-    write_summary(result, options.output, options.level, options.anonymise)
-    written.append(options.output)
-    if options.csv_dir:
-        written += write_csv(result, options.csv_dir, options.level, options.anonymise)
-    if options.json_path:
-        make_folder(options.json_path.parent)
-        written.append(write_json(result, options.json_path, options.level, options.anonymise))
+    with _settled():
+        write_summary(result, options.output, options.level, options.anonymise)
+        written.append(options.output)
+        if options.csv_dir:
+            written += write_csv(result, options.csv_dir, options.level, options.anonymise)
+        if options.json_path:
+            make_folder(options.json_path.parent)
+            written.append(write_json(result, options.json_path, options.level, options.anonymise))
     return ConsolidateOutcome(result, written)
+
+
+@contextmanager
+def _settled() -> Iterator[None]:
+    """While the outputs are written, the garbage collector leaves alone the objects that
+    exist already (gc.freeze): the consolidation's million objects all live until then,
+    and walking them at every collection the writers' allocations set off cost a quarter
+    of writing a summary of 1,000 returns. They are handed back afterwards."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def run_check(paths: list[Path], template: Template | None = None) -> Consolidation:
