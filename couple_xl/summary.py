@@ -354,6 +354,17 @@ def _respondent(record: ReturnRecord, anonymise: bool, index: int) -> str:
 # --- Overview -----------------------------------------------------------------------
 
 
+def _overview_colours(sheet: _Sheet, rounds: list, first: int, band_col: int) -> None:
+    """The band words, and each round's scores by its own template's bands: one set of
+    rules for the rows of each set of bands (a few rules, not three for every score)."""
+    _band_colours(sheet, first, band_col, first + len(rounds) - 1, band_col)
+    rows_by_bands: dict[scoring.Thresholds, list[int]] = {}
+    for offset, r in enumerate(rounds):
+        rows_by_bands.setdefault(r.template.thresholds, []).append(first + offset)
+    for th, rows in rows_by_bands.items():
+        _score_colours(sheet, [(a, 5, b, band_col - 1) for a, b in _runs(rows)], th)
+
+
 def _overview(book: _Book, result: Consolidation, level: str, generated: dt.datetime) -> None:
     rounds = [r for p in result.partnerships for r in p.rounds]
     principles: list[tuple[str, str]] = []
@@ -385,17 +396,9 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
             row.append(Styled(_score(summary.mean if summary else None), "score"))
         row += [Styled(_score(r.overall), "score_bold"), Styled(_band_text(r.overall_band), "bold")]
         sheet.append(row)
-    first, last = header_row + 1, sheet.row - 1
+    first = header_row + 1
     if rounds:
-        _band_colours(sheet, first, len(header) - 1, last, len(header) - 1)
-        # Each round's row is coloured by its own template's bands: one set of rules for
-        # the rows of each set of bands (a few rules, not three for every score).
-        rows_by_bands: dict[scoring.Thresholds, list[int]] = {}
-        for offset, r in enumerate(rounds):
-            rows_by_bands.setdefault(r.template.thresholds, []).append(first + offset)
-        last_col = 5 + len(principles)
-        for th, rows in rows_by_bands.items():
-            _score_colours(sheet, [(a, 5, b, last_col) for a, b in _runs(rows)], th)
+        _overview_colours(sheet, rounds, first, len(header) - 1)
     sheet.append(
         [Styled(f"{_band_words(rounds)} Colour repeats the band; it never stands alone.", "note")]
     )
