@@ -400,3 +400,55 @@ def test_the_xml_parser_itself_refuses_a_document_type_declaration(encoding):
     with pytest.raises(DTDForbidden):
         parse_xml(text.encode(encoding))
     assert parse_xml("<x>&amp;</x>".encode(encoding)).text == "&"
+
+
+def _zip_with(part: bytes) -> bytes:
+    import io as _io
+
+    buffer = _io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", b"<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", part)
+    return buffer.getvalue()
+
+
+def test_a_large_part_is_read_whole_and_a_bomb_refused_early(monkeypatch):
+    import random
+
+    from couple_xl import boundary
+    from couple_xl.errors import Location, ReadError
+
+    # 3 MiB of varied text compresses about 2:1 (far below the 200:1 bound): read whole.
+    rng = random.Random(1)
+    words = [
+        bytes(rng.choices(b"abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(5000)
+    ]
+    text = b" ".join(rng.choice(words) for _ in range(600_000))[: 3 * boundary.MiB]
+    part = b"<worksheet><sheetData>" + text + b"</sheetData></worksheet>"
+    package = boundary.open_package(_zip_with(part), Location())
+    assert package.parts["xl/worksheets/sheet1.xml"] == part
+
+    # 64 MiB of spaces compresses about 1000:1: refused once it has expanded past the
+    # ratio of what has been read, long before the part's cap.
+    expanded: list[int] = []
+    real = boundary._read_large
+
+    def watched(stream, info, first, cap, ratio, bomb):
+        try:
+            return real(stream, info, first, cap, ratio, bomb)
+        finally:
+            expanded.append(stream.tell() if hasattr(stream, "tell") else 0)
+
+    monkeypatch.setattr(boundary, "_read_large", watched)
+    bomb = b"<worksheet><sheetData>" + b" " * (64 * boundary.MiB) + b"</sheetData></worksheet>"
+    with pytest.raises(ReadError, match="compression bomb"):
+        boundary.open_package(_zip_with(bomb), Location())
+    assert expanded
+    assert expanded[0] < 2 * boundary.MiB
+
+    # Under the per-part cap, a part just over it is refused too, and one just under read.
+    limits = boundary.Limits(part_bytes=len(part) - 1)
+    with pytest.raises(ReadError, match="compression bomb"):
+        boundary.open_package(_zip_with(part), Location(), limits)
+    limits = boundary.Limits(part_bytes=len(part))
+    assert boundary.open_package(_zip_with(part), Location(), limits).parts
