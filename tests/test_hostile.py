@@ -452,3 +452,26 @@ def test_a_large_part_is_read_whole_and_a_bomb_refused_early(monkeypatch):
         boundary.open_package(_zip_with(part), Location(), limits)
     limits = boundary.Limits(part_bytes=len(part))
     assert boundary.open_package(_zip_with(part), Location(), limits).parts
+
+
+def test_the_sheet_scan_measures_the_same_with_either_pattern():
+    # Where every cell leads with its reference the scan uses a literal-start pattern;
+    # the general one must measure the same sheet the same way.
+    from couple_xl import boundary
+
+    sheet = (
+        b'<worksheet><sheetData><row r="1"><c r="A1" s="2"/><c r="B1" t="s"><v>0</v></c>'
+        b'<c r="C1"><f>SUM(1,2)</f><v>3</v></c></row><row r="7"><c r="D7" t="inlineStr">'
+        b'<is><t>x</t></is></c><c r="E7" s="1">\n  <f t="shared" si="0"/><v>1</v></c>'
+        b'<c r="F9" t="e"><v>#N/A</v></c><c r="AA3" s="4"></c></row></sheetData></worksheet>'
+    )
+    fast = boundary.scan_sheet(sheet)
+    assert fast.formula_cells == {(0, 2), (6, 4)}
+    general = boundary._CONTENT_REF.findall(sheet)
+    assert boundary._LEADING_REF.findall(sheet) == general
+    # By hand: values in A..F (AA3 is empty), as far down as row 9.
+    assert (fast.rows, fast.cols) == (9, 6)
+    assert fast.errors == {(8, 5): "#N/A"}
+    assert fast.formula_at(0, 2) == "SUM(1,2)"
+    assert fast.formula_at(6, 4) == ""
+    assert fast.formula_at(0, 1) is None
