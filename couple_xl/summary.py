@@ -9,6 +9,7 @@ came from a return stays exactly as typed, even when it starts with "=".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -214,7 +215,7 @@ class _Sheet:
         last_col: int,
         criteria: str,
         style: str,
-        more: list[Block] = (),
+        more: Sequence[Block] = (),
     ) -> None:
         """One conditional format over a block of cells, and over ``more`` blocks (its
         formula is written for the first block's top-left cell, and shifts with each)."""
