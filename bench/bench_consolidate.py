@@ -40,6 +40,7 @@ def _make(args: tuple[int, str, int]) -> int:
     import uuid
 
     from couple_xl import __version__
+    from couple_xl.layout import answer_name, comment_name
     from couple_xl.metadata import WorkbookMetadata
     from couple_xl.templates import resolve_template
     from couple_xl.workbook import build_workbook, named, save_atomically
@@ -59,9 +60,9 @@ def _make(args: tuple[int, str, int]) -> int:
         )  # fmt: skip
         wb = build_workbook(template, meta)
         for _, q in template.questions:
-            named(wb, f"Q_{q.id}").value = rng.choice(choices)
+            named(wb, answer_name(q.id)).value = rng.choice(choices)
             if rng.random() < 0.2:
-                named(wb, f"N_{q.id}").value = "A comment typed by the partner."
+                named(wb, comment_name(q.id)).value = "A comment typed by the partner."
         save_atomically(wb, Path(folder) / f"p{index:03d}-{n:02d}.xlsx")
     return count
 

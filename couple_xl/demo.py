@@ -17,6 +17,16 @@ from pathlib import Path
 from .errors import InputError, Location
 from .generate import RoundRequest, new_round
 from .inputs import PartnerEntry
+from .layout import (
+    RESPONDENT_DATE,
+    RESPONDENT_NAME,
+    RESPONDENT_ROLE,
+    actions_name,
+    answer_name,
+    comment_name,
+    note_name,
+    status_name,
+)
 from .pipeline import ConsolidateOptions, ConsolidateOutcome, run_consolidate
 from .templates import Template, resolve_template
 
@@ -190,24 +200,24 @@ def _fill(
 
     wb = load_workbook(source)
 
-    named(wb, "RESPONDENT_NAME").value = respondent
-    named(wb, "RESPONDENT_ROLE").value = role
-    named(wb, "RESPONDENT_DATE").value = completed
+    named(wb, RESPONDENT_NAME).value = respondent
+    named(wb, RESPONDENT_ROLE).value = role
+    named(wb, RESPONDENT_DATE).value = completed
     for principle in template.principles:
         for q in principle.questions:
-            named(wb, f"Q_{q.id}").value = _answer(template, rng, view[principle.id])
+            named(wb, answer_name(q.id)).value = _answer(template, rng, view[principle.id])
             if rng.random() < 0.2:
-                named(wb, f"N_{q.id}").value = rng.choice(COMMENTS)
+                named(wb, comment_name(q.id)).value = rng.choice(COMMENTS)
         action = ACTIONS.get(principle.id)
         if action and view[principle.id] < 3.2:
-            first = named(wb, f"ACTIONS_{principle.id}")[0]
+            first = named(wb, actions_name(principle.id))[0]
             for c, value in zip(first, action):
                 c.value = value
     for action_id in agreed or []:
         statuses, weights = zip(*PROGRESS)
-        named(wb, f"ACTION_STATUS_{action_id}").value = rng.choices(statuses, weights)[0]
+        named(wb, status_name(action_id)).value = rng.choices(statuses, weights)[0]
         if rng.random() < 0.4:
-            named(wb, f"ACTION_NOTE_{action_id}").value = rng.choice(PROGRESS_NOTES)
+            named(wb, note_name(action_id)).value = rng.choice(PROGRESS_NOTES)
     wb.save(target)
 
 

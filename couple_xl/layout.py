@@ -31,6 +31,38 @@ def column_letters(index: int) -> str:
     return letters
 
 
+# Defined names: the workbook's public contract (README). workbook.py writes them, and
+# returns.py and the demo find cells by them; none of them spells a name itself.
+RESPONDENT_NAME, RESPONDENT_ROLE, RESPONDENT_DATE = (
+    "RESPONDENT_NAME",
+    "RESPONDENT_ROLE",
+    "RESPONDENT_DATE",
+)
+
+
+def answer_name(question_id: str) -> str:
+    return f"Q_{question_id}"
+
+
+def comment_name(question_id: str) -> str:
+    return f"N_{question_id}"
+
+
+def actions_name(principle_id: str) -> str:
+    """The block of a principle's suggested-action rows."""
+    return f"ACTIONS_{principle_id}"
+
+
+def status_name(action_id: str) -> str:
+    """The partner's view of an agreed action (a dropdown of the statuses)."""
+    return f"ACTION_STATUS_{action_id}"
+
+
+def note_name(action_id: str) -> str:
+    """The partner's comment on an agreed action."""
+    return f"ACTION_NOTE_{action_id}"
+
+
 # Principle sheet layout.
 HEADER_ROW = 4
 FIRST_QUESTION_ROW = 5

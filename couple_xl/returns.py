@@ -60,7 +60,15 @@ from .layout import (
     META_VALUE_COLUMN,
     PLAN_JSON,
     QID_HEADER,
+    RESPONDENT_DATE,
+    RESPONDENT_NAME,
+    RESPONDENT_ROLE,
+    actions_name,
+    answer_name,
     column_index,
+    comment_name,
+    note_name,
+    status_name,
 )
 from .metadata import (
     FORMAT,
@@ -649,9 +657,9 @@ class _Reader:
             saved=saved,
             meta=meta,
             template=template,
-            respondent_name=named_text("RESPONDENT_NAME").strip(),
-            respondent_role=named_text("RESPONDENT_ROLE").strip(),
-            respondent_date=named_text("RESPONDENT_DATE").strip(),
+            respondent_name=named_text(RESPONDENT_NAME).strip(),
+            respondent_role=named_text(RESPONDENT_ROLE).strip(),
+            respondent_date=named_text(RESPONDENT_DATE).strip(),
             answers=answers,
             comments=comments,
             cells=cells,
@@ -670,8 +678,8 @@ class _Reader:
         kept as typed, with a warning, and counts as no view."""
         views = {}
         for action in agreed:
-            status_ref = finder.named(f"ACTION_STATUS_{action.id}")
-            note_ref = finder.named(f"ACTION_NOTE_{action.id}")
+            status_ref = finder.named(status_name(action.id))
+            note_ref = finder.named(note_name(action.id))
             if status_ref is None:
                 self.warn(
                     f"the progress cell of agreed action {action.id} was not found: no view "
@@ -725,8 +733,8 @@ class _Reader:
         comments: dict[str, str] = {}
         cells: dict[str, str] = {}
         for principle, q in template.questions:
-            ref = finder.named(f"Q_{q.id}")
-            comment_ref = finder.named(f"N_{q.id}")
+            ref = finder.named(answer_name(q.id))
+            comment_ref = finder.named(comment_name(q.id))
             if ref is None:
                 hit = finder.by_hidden_id(q.id)
                 if hit is None:
@@ -842,7 +850,7 @@ class _Reader:
 def _actions(template: Template, finder: _Finder, sheets: _Sheets) -> list[Action]:
     actions = []
     for principle in template.principles:
-        ref = finder.named(f"ACTIONS_{principle.id}")
+        ref = finder.named(actions_name(principle.id))
         blocks: list[tuple[str, int, int]] = []
         if ref is not None:
             blocks = [(ref.sheet, r, ref.col) for r in range(ref.row, ref.last_row + 1)]

@@ -63,6 +63,9 @@ from .layout import (
     NUMBER_COLUMN,
     PLAN_JSON,
     QID_COLUMN,
+    RESPONDENT_DATE,
+    RESPONDENT_NAME,
+    RESPONDENT_ROLE,
     REVIEW_COLUMNS,
     REVIEW_HEADER_ROW,
     REVIEW_ID_COLUMN,
@@ -79,7 +82,12 @@ from .layout import (
     VISIBLE_COLUMNS,
     WEIGHT_COLUMN,
     WIDTHS,
+    actions_name,
+    answer_name,
     column_index,
+    comment_name,
+    note_name,
+    status_name,
     wrapped_lines,
 )
 from .metadata import PROPERTY_PREFIX, WorkbookMetadata
@@ -372,13 +380,14 @@ def _write_review(
             _text(cell, value)
             cell.font = _font()
             cell.alignment = WRAP_TOP
-        for key, prefix in (("status", "ACTION_STATUS_"), ("note", "ACTION_NOTE_")):
+        for key, name in (("status", status_name), ("note", note_name)):
             _input(ws[f"{columns[key]}{row}"])
-            _add_name(wb, prefix + action.id, ws.title, _abs(columns[key], row))
+            _add_name(wb, name(action.id), ws.title, _abs(columns[key], row))
         statuses.add(f"{columns['status']}{row}")
         ws[f"{REVIEW_ID_COLUMN}{row}"] = action.id
         ws.row_dimensions[row].height = _height(
-            (action.text, REVIEW_WIDTHS[columns["action"]]), (action.lead, REVIEW_WIDTHS["D"])
+            (action.text, REVIEW_WIDTHS[columns["action"]]),
+            (action.lead, REVIEW_WIDTHS[columns["lead"]]),
         )
     ws.freeze_panes = f"A{REVIEW_HEADER_ROW + 1}"
     _print_setup(ws, meta, landscape=True)
@@ -507,8 +516,8 @@ def _question_row(
     for column in HIDDEN_HEADERS:
         ws[f"{column}{row}"].protection = Protection(locked=True, hidden=True)
 
-    _add_name(wb, f"Q_{question.id}", ws.title, _abs(ANSWER_COLUMN, row))
-    _add_name(wb, f"N_{question.id}", ws.title, _abs(COMMENT_COLUMN, row))
+    _add_name(wb, answer_name(question.id), ws.title, _abs(ANSWER_COLUMN, row))
+    _add_name(wb, comment_name(question.id), ws.title, _abs(COMMENT_COLUMN, row))
     width = WIDTHS[STATEMENT_COLUMN]
     guidance_lines = _lines(question.guidance, width * 1.2) if question.guidance else 0
     ws.row_dimensions[row].height = max(_height((question.text, width)) + guidance_lines * 12.5, 36)
@@ -562,7 +571,7 @@ def _action_table(wb: Workbook, ws: Worksheet, principle: Principle, row: int, r
         ws[f"{QID_COLUMN}{r}"] = f"{ACTION_MARK}:{principle.id}:{n}"
         ws.row_dimensions[r].height = 32
     span = _span(ACTION_COLUMNS[0], header + 1, ACTION_COLUMNS[-1], header + rows)
-    _add_name(wb, f"ACTIONS_{principle.id}", ws.title, span)
+    _add_name(wb, actions_name(principle.id), ws.title, span)
 
 
 # --- summary sheet ------------------------------------------------------------
@@ -850,9 +859,9 @@ def _about_you(wb: Workbook, ws: Worksheet, row: int) -> int:
     _label(ws, row, "About you", 13, heading=True)
     row += 1
     for label, name, fmt in (
-        ("Your name", "RESPONDENT_NAME", None),
-        ("Your role", "RESPONDENT_ROLE", None),
-        ("Date completed", "RESPONDENT_DATE", "d mmmm yyyy"),
+        ("Your name", RESPONDENT_NAME, None),
+        ("Your role", RESPONDENT_ROLE, None),
+        ("Date completed", RESPONDENT_DATE, "d mmmm yyyy"),
     ):
         _label(ws, row, label)
         _input(ws[f"{TEXT_COLUMN}{row}"], fmt)
