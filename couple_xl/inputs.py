@@ -49,14 +49,19 @@ def parse_date(text: str, what: str = "date") -> dt.date:
         raise InputError(f"{what} '{text}' is not a real date ({err})") from None
 
 
+def in_words(date: dt.date) -> str:
+    """A date as people read it: "18 December 2026"."""
+    return date.strftime("%d %B %Y").lstrip("0")
+
+
 def due_in_words(due: dt.date | None) -> str:
-    """A return-by date as partners read it ("18 December 2026"), or "as soon as you can"."""
-    return due.strftime("%d %B %Y").lstrip("0") if due else "as soon as you can"
+    """A return-by date as partners read it, or "as soon as you can"."""
+    return in_words(due) if due else "as soon as you can"
 
 
 def _long(year: int, month: int, day: int) -> str:
     try:
-        return dt.date(year, month, day).strftime("%d %B %Y").lstrip("0")
+        return in_words(dt.date(year, month, day))
     except ValueError:
         return f"{year:04d}-{month:02d}-{day:02d}"
 

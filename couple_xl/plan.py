@@ -20,6 +20,7 @@ from .actions import ACTION_ID, AgreedAction, action_id
 from .consolidate import Consolidation, PartnershipResult, RoundResult, consolidate
 from .errors import CoupleError, InputError, Location, PlanError
 from .files import atomic_target, make_folder, refuse_inputs, refuse_overwrite
+from .inputs import in_words
 from .layout import META_FIRST_ROW, META_SHEET, META_TITLE, column_letters, wrapped_lines
 from .metadata import FORMAT, PLAN, PROPERTY_PREFIX
 from .scoring import normalise_text
@@ -292,7 +293,7 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (dt.date, dt.datetime)):
-        return value.strftime("%d %B %Y").lstrip("0")
+        return in_words(value)
     return str(value).strip()
 
 
