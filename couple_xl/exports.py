@@ -52,6 +52,8 @@ PROGRESS_FIELDS = [
     "closed",
     "disagree",
 ]
+ANSWERS_CSV, SCORES_CSV, PROGRESS_CSV = "answers.csv", "scores.csv", "actions_progress.csv"
+CSV_FILES = (ANSWERS_CSV, SCORES_CSV, PROGRESS_CSV)  # what write_csv may write
 # Characters that make a spreadsheet treat a CSV cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -73,7 +75,8 @@ def _atomic_text(path: Path, write) -> None:
 def write_csv(
     result: Consolidation, folder: Path, level: str = PARTNER, anonymise: bool = False
 ) -> list[Path]:
-    """answers.csv (partner level only) and scores.csv, UTF-8 with a BOM for Excel."""
+    """answers.csv (partner level only), scores.csv and, when agreed actions were
+    reviewed, actions_progress.csv; UTF-8 with a BOM for Excel."""
     make_folder(folder)
     written = []
 
@@ -89,20 +92,17 @@ def write_csv(
 
     if level == PARTNER:
         table(
-            folder / "answers.csv",
+            folder / ANSWERS_CSV,
             ANSWER_FIELDS,
             (
                 {**row, "partnership": row["partnership_id"]}
                 for row in answer_rows(result, anonymise)
             ),
         )
-    table(folder / "scores.csv", SCORE_FIELDS, score_rows(result, level))
+    table(folder / SCORES_CSV, SCORE_FIELDS, score_rows(result, level))
     if any(r.progress for p in result.partnerships for r in p.rounds):
         table(folder / PROGRESS_CSV, PROGRESS_FIELDS, progress_rows(result, level))
     return written
-
-
-PROGRESS_CSV = "actions_progress.csv"
 
 
 def as_json(result: Consolidation, level: str = PARTNER, anonymise: bool = False) -> dict[str, Any]:

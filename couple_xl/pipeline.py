@@ -47,7 +47,7 @@ def run_consolidate(
     With strict, nothing is written when any file is rejected. With nothing to show
     (no returns, and no manifest to build a chase list from) nothing is written.
     """
-    from .exports import PROGRESS_CSV, write_csv, write_json
+    from .exports import CSV_FILES, write_csv, write_json
     from .summary import write_summary
 
     if options.level not in LEVELS:
@@ -60,7 +60,7 @@ def run_consolidate(
     if options.json_path:
         targets.append(options.json_path)
     if options.csv_dir:
-        targets += [options.csv_dir / name for name in ("answers.csv", "scores.csv", PROGRESS_CSV)]
+        targets += [options.csv_dir / name for name in CSV_FILES]
     refuse_inputs(targets, inputs)
     if (options.strict and result.rejected) or not result.partnerships:
         return ConsolidateOutcome(result, [])
