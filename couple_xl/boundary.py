@@ -202,6 +202,9 @@ def _not_a_workbook(names: set[str]) -> str:
 
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _CHUNK = 64 * 1024
+# UTF-16 by its first two bytes: a byte order mark, or (as an XML parser also
+# recognises it) the "<" that starts the part.
+_UTF16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\0": "utf-16-le", b"\0<": "utf-16-be"}
 
 
 # The parts that python-calamine or couple_xl ever read: only these are decompressed
@@ -342,10 +345,8 @@ def _decompress(
     if len(data) > cap:
         raise bomb
     head = data
-    # UTF-16, with a byte order mark or (as an XML parser also recognises it) without.
-    utf16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\0": "utf-16-le", b"\0<": "utf-16-be"}
-    if data[:2] in utf16:
-        head = data.decode(utf16[data[:2]], errors="replace").encode("utf-8")
+    if data[:2] in _UTF16:
+        head = data.decode(_UTF16[data[:2]], errors="replace").encode("utf-8")
     if _DOCTYPE.search(head):
         raise ReadError(
             f"the part {info.filename} carries an XML document type declaration, which "
@@ -558,8 +559,8 @@ def scan_sheet(data: bytes) -> SheetScan:
     if not every_cell_leads_with_r and _POSITIONAL.search(data):
         return _scan_positional(data)
     scan = SheetScan(data=data)
+    pattern = _LEADING_REF if every_cell_leads_with_r else _CONTENT_REF
     if len(data) <= MiB:  # a list of every reference is small: measured at C speed
-        pattern = _LEADING_REF if every_cell_leads_with_r else _CONTENT_REF
         refs = pattern.findall(data)
         letters = {x for x, _, _ in refs}
         scan.rows = max(map(int, (d for _, d, _ in refs)), default=0)
@@ -568,7 +569,7 @@ def scan_sheet(data: bytes) -> SheetScan:
             scan.formula_cells = set(formulas)
     else:  # a large sheet: a running maximum, so that memory stays flat
         letters = set()
-        for m in _CONTENT_REF.finditer(data):
+        for m in pattern.finditer(data):
             letters.add(m.group(1))
             scan.rows = max(scan.rows, int(m.group(2)))
     scan.cols = max((_column(x) + 1 for x in letters), default=0)
