@@ -80,20 +80,21 @@ class StreamedRows:
         n = str(self.first_row + self.count + 1)  # the row's 1-based number
         cells = []
         for opening, value in zip(self._openings, values, strict=True):
-            kind = type(value)
-            if kind is str:  # most cells: checked first
-                if value:
-                    cells.append(f'{opening}{n}" t="inlineStr"><is>{self._inline(value)}</is></c>')
-            elif value is None or value == "":
-                continue
-            elif isinstance(value, bool):
-                cells.append(f'{opening}{n}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, (int, float)):
-                cells.append(f'{opening}{n}"><v>{value!r}</v></c>')
-            elif isinstance(value, dt.date):
-                cells.append(f'{opening}{n}" s="\x01"><v>{self._serial(value)}</v></c>')
-            else:
-                cells.append(f'{opening}{n}" t="inlineStr"><is>{self._inline(str(value))}</is></c>')
+            if type(value) is not str:  # most cells are text: they skip these tests
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    cells.append(f'{opening}{n}" t="b"><v>{int(value)}</v></c>')
+                    continue
+                if isinstance(value, (int, float)):
+                    cells.append(f'{opening}{n}"><v>{value!r}</v></c>')
+                    continue
+                if isinstance(value, dt.date):
+                    cells.append(f'{opening}{n}" s="\x01"><v>{self._serial(value)}</v></c>')
+                    continue
+                value = str(value)
+            if value:
+                cells.append(f'{opening}{n}" t="inlineStr"><is>{self._inline(value)}</is></c>')
         self.file.write(f'<row r="{n}">{"".join(cells)}</row>'.encode())
         self.count += 1
 
