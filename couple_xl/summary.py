@@ -355,15 +355,21 @@ def _respondent(record: ReturnRecord, anonymise: bool, index: int) -> str:
 # --- Overview -----------------------------------------------------------------------
 
 
+# The Overview's columns before the principles' scores.
+OVERVIEW_FIXED = ("Partnership", "Round", "Round date", "Returned", "Expected")
+FIRST_SCORE = len(OVERVIEW_FIXED)
+
+
 def _overview_colours(sheet: _Sheet, rounds: list, first: int, band_col: int) -> None:
-    """The band words, and each round's scores by its own template's bands: one set of
-    rules for the rows of each set of bands (a few rules, not three for every score)."""
+    """The band words, and each round's scores (principles and overall, the columns
+    before the band) by its own template's bands: one set of rules for the rows of
+    each set of bands (a few rules, not three for every score)."""
     _band_colours(sheet, first, band_col, first + len(rounds) - 1, band_col)
     rows_by_bands: dict[scoring.Thresholds, list[int]] = {}
     for offset, r in enumerate(rounds):
         rows_by_bands.setdefault(r.template.thresholds, []).append(first + offset)
     for th, rows in rows_by_bands.items():
-        _score_colours(sheet, [(a, 5, b, band_col - 1) for a, b in _runs(rows)], th)
+        _score_colours(sheet, [(a, FIRST_SCORE, b, band_col - 1) for a, b in _runs(rows)], th)
 
 
 def _overview(book: _Book, result: Consolidation, level: str, generated: dt.datetime) -> None:
@@ -374,15 +380,14 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
             if p.id not in [pid for pid, _ in principles]:
                 principles.append((p.id, p.name))
     widths = {0: 30, 1: 14, 2: 11, 3: 10, 4: 10}
-    widths.update({5 + i: 13 for i in range(len(principles) + 2)})
+    widths.update({FIRST_SCORE + i: 13 for i in range(len(principles) + 2)})
     sheet = book.sheet("Overview", widths, one_page=True, freeze=(4, 1))
     sheet.title(
         "COUPLE partnership summary",
         f"Made {generated:%d %B %Y %H:%M} UTC from {len(result.records)} counted returns. "
         f"{_scale_words(rounds)} Each score is the mean of partners' scores.".lstrip(),
     )
-    header = ["Partnership", "Round", "Round date", "Returned", "Expected"]
-    header += [name for _, name in principles] + ["Overall", "Band"]
+    header = [*OVERVIEW_FIXED, *(name for _, name in principles), "Overall", "Band"]
     header_row = sheet.header(header)
     for r in rounds:
         row = [
@@ -434,14 +439,15 @@ def _overview(book: _Book, result: Consolidation, level: str, generated: dt.date
 
     if rounds:
         chart = book.wb.add_chart({"type": "column"})
+        last_score = FIRST_SCORE + len(principles) - 1  # the chart leaves out Overall
         for index, r in enumerate(rounds):
             row = first + index
             chart.add_series(
                 {
                     # XlsxWriter reads a series name starting with "=" as a reference.
                     "name": f"{r.partnership_name} · {r.round}"[:60].lstrip("="),
-                    "categories": ["Overview", header_row, 5, header_row, 4 + len(principles)],
-                    "values": ["Overview", row, 5, row, 4 + len(principles)],
+                    "categories": ["Overview", header_row, FIRST_SCORE, header_row, last_score],
+                    "values": ["Overview", row, FIRST_SCORE, row, last_score],
                 }
             )
         chart.set_title({"name": "Mean score by principle"})
