@@ -475,3 +475,34 @@ def test_the_sheet_scan_measures_the_same_with_either_pattern():
     assert fast.formula_at(0, 2) == "SUM(1,2)"
     assert fast.formula_at(6, 4) == ""
     assert fast.formula_at(0, 1) is None
+
+
+def test_formulas_are_found_without_the_shortcut(monkeypatch):
+    # The single pass notes which cells start with a formula only for sheets up to a MiB
+    # with at most MAX_NOTED_CELLS formulas; past either, each asked-about column is
+    # searched instead. Both ways must find the same formulas, placed by hand here.
+    from couple_xl import boundary
+
+    def sheet(padding: bytes) -> bytes:
+        return (
+            b'<worksheet><sheetData><row r="1"><c r="A1"><f>1+1</f><v>2</v></c>'
+            b'<c r="B1" t="inlineStr"><is><t>' + padding + b"</t></is></c></row>"
+            b'<row r="4"><c r="B4"><f>A1&amp;"x"</f><v>2x</v></c><c r="C4"><v>5</v></c>'
+            b'<c r="D4" s="1">\n <f t="shared" si="0"/><v>1</v></c></row></sheetData></worksheet>'
+        )
+
+    small = boundary.scan_sheet(sheet(b"text"))
+    large = boundary.scan_sheet(sheet(b"x" * boundary.MiB))
+    monkeypatch.setattr(boundary, "MAX_NOTED_CELLS", 2)
+    many = boundary.scan_sheet(sheet(b"text"))
+    assert small.formula_cells == {(0, 0), (3, 1), (3, 3)}
+    assert large.formula_cells is None
+    assert many.formula_cells is None
+    for scan in (small, large, many):
+        assert (scan.rows, scan.cols) == (4, 4)
+        assert scan.formula_at(0, 0) == "1+1"
+        assert scan.formula_at(3, 1) == 'A1&"x"'
+        assert scan.formula_at(3, 3) == ""
+        assert scan.formula_at(3, 2) is None  # a plain value
+        assert scan.formula_at(0, 1) is None  # text
+        assert scan.formula_at(9, 0) is None  # beyond the sheet
