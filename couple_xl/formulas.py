@@ -22,6 +22,7 @@ Gnumeric and compare every result cell with the engine. What is avoided, and why
 from __future__ import annotations
 
 from . import scoring
+from .layout import result_name
 
 # Defined names of the lookup table on the hidden sheet.
 ACCEPT_TEXT = "COUPLE_ACCEPT_TEXT"
@@ -84,7 +85,7 @@ def principle_score(values: str, weights: str) -> str:
 
 def score_banner(principle_id: str) -> str:
     """The line above a principle's statements: its live score and band, in words."""
-    score, band, prov = (f"{k}_{principle_id}" for k in ("SCORE", "BAND", "PROVISIONAL"))
+    score, band, prov = (result_name(k, principle_id) for k in ("SCORE", "BAND", "PROVISIONAL"))
     return (
         f'=IF(ISERROR({score}),"Check your answers: one is not from the list",'
         f'IF({score}="","Not answered yet",'

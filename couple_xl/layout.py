@@ -123,6 +123,18 @@ SUMMARY_COLUMNS = {
     "prov": ("H", "Status"),
 }
 SUMMARY_COLUMN = {key: column for key, (column, _) in SUMMARY_COLUMNS.items()}
+# Defined names on the Summary's result rows: <kind>_<principle id>, and <kind>_OVERALL
+# on the overall row, each naming the column of its key above.
+OVERALL = "OVERALL"
+RESULT_NAMES = {"SCORE": "score", "BAND": "band", "ANSWERED": "ans", "COVERAGE": "cov"}
+RESULT_NAMES["PROVISIONAL"] = "prov"
+OVERALL_NAMES = {"SCORE": "score", "BAND": "band", "PROVISIONAL": "prov"}
+
+
+def result_name(kind: str, principle_id: str) -> str:
+    """A result cell's defined name: result_name("SCORE", "commitment") is SCORE_commitment."""
+    return f"{kind}_{principle_id}"
+
 
 # Hidden metadata sheet layout: a title in A1, key/value pairs from row 3 in A:B, the
 # accepted-answer lookup in D:E, the scale's values in G.

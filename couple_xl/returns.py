@@ -68,6 +68,7 @@ from .layout import (
     column_index,
     comment_name,
     note_name,
+    result_name,
     status_name,
 )
 from .metadata import (
@@ -819,7 +820,7 @@ class _Reader:
                         "scale: not counted; ask the partner to choose an answer from the list",
                         where,
                     )
-            ref = finder.named(f"SCORE_{pid}")
+            ref = finder.named(result_name("SCORE", pid))
             cached = sheets.value(ref.sheet, ref.row, ref.col) if ref else None
             if isinstance(cached, CellError) and not result.has_error:
                 unseen.append((ref, cached))

@@ -61,11 +61,14 @@ from .layout import (
     MUTED,
     NORMAL_COLUMN,
     NUMBER_COLUMN,
+    OVERALL,
+    OVERALL_NAMES,
     PLAN_JSON,
     QID_COLUMN,
     RESPONDENT_DATE,
     RESPONDENT_NAME,
     RESPONDENT_ROLE,
+    RESULT_NAMES,
     REVIEW_COLUMNS,
     REVIEW_HEADER_ROW,
     REVIEW_ID_COLUMN,
@@ -87,6 +90,7 @@ from .layout import (
     column_index,
     comment_name,
     note_name,
+    result_name,
     status_name,
     wrapped_lines,
 )
@@ -578,10 +582,6 @@ def _action_table(wb: Workbook, ws: Worksheet, principle: Principle, row: int, r
 
 
 SUMMARY_WIDTHS = {"A": 3, "B": 22, "C": 10, "D": 13, "E": 11, "F": 12, "G": 12, "H": 44}
-# Defined names on a principle's result row, and the summary column each names.
-RESULT_NAMES = {"SCORE": "score", "BAND": "band", "ANSWERED": "ans", "COVERAGE": "cov"}
-RESULT_NAMES["PROVISIONAL"] = "prov"
-OVERALL_NAMES = {"SCORE": "score", "BAND": "band", "PROVISIONAL": "prov"}
 
 
 def _write_summary(
@@ -605,7 +605,7 @@ def _write_summary(
     first = SUMMARY_HEADER_ROW + 1
     last = first + len(template.principles) - 1
     _overall_result(ws, template, first, last, fn)
-    _name_row(wb, ws, "OVERALL", last + 1, OVERALL_NAMES)
+    _name_row(wb, ws, OVERALL, last + 1, OVERALL_NAMES)
     _style_results(ws, first, last + 1)
     ws.add_chart(_radar(ws, template, first, last), f"{SUMMARY_COLUMN['name']}{last + 4}")
     _print_setup(ws, meta, landscape=False)
@@ -716,8 +716,8 @@ def _overall_result(
 
 
 def _name_row(wb: Workbook, ws: Worksheet, suffix: str, row: int, names: dict[str, str]) -> None:
-    for name, key in names.items():
-        _add_name(wb, f"{name}_{suffix}", ws.title, _abs(SUMMARY_COLUMN[key], row))
+    for kind, key in names.items():
+        _add_name(wb, result_name(kind, suffix), ws.title, _abs(SUMMARY_COLUMN[key], row))
 
 
 def _style_results(ws: Worksheet, first: int, overall: int) -> None:
