@@ -82,7 +82,12 @@ def _settled() -> Iterator[None]:
     """While the outputs are written, the garbage collector leaves alone the objects that
     exist already (gc.freeze): the consolidation's million objects all live until then,
     and walking them at every collection the writers' allocations set off cost a quarter
-    of writing a summary of 1,000 returns. They are handed back afterwards."""
+    of writing a summary of 1,000 returns. They are handed back afterwards. An
+    application that has frozen objects itself is left as it is: unfreezing would hand
+    its objects back too."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield

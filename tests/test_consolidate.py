@@ -671,3 +671,24 @@ def test_partner_and_partnership_results_by_hand(tmp_path, template):
         assert summary.band == "Strength"
     assert (partner_a.overall, partner_b.overall, r.overall) == (3.0, 5.0, 4.0)
     assert r.overall_band == "Strength"
+
+
+def test_writing_hands_back_only_what_it_froze():
+    # The outputs are written with the existing objects frozen out of the collector's
+    # way. An application that froze objects itself must find them still frozen.
+    import gc
+
+    from couple_xl.pipeline import _settled
+
+    assert gc.get_freeze_count() == 0
+    with _settled():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _settled():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
