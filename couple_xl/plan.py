@@ -88,7 +88,9 @@ def plan_rows(partnership: PartnershipResult) -> tuple[RoundResult, list[PlanRow
         a = progress.action
         rows.append(PlanRow(a.id, a.principle_id, a.text, ["agreed earlier"], a.lead, a.due,
                             YES, a.text, a.lead, a.due))  # fmt: skip
-    taken = {row.id for row in rows}
+    # Every id agreed so far, closed ones too: a new round dated like an earlier one
+    # must not give a new action an old action's id.
+    taken = {p.action.id for r in partnership.rounds for p in r.progress}
     n = 0
 
     def next_id() -> str:

@@ -266,3 +266,38 @@ def test_plan_exits_1_when_a_file_is_rejected_and_still_writes(cycle):
     assert result.exit_code == 1
     assert "rejected: " in result.output
     assert (tmp_path / "p.xlsx").exists()
+
+
+def test_a_round_dated_like_the_last_never_reuses_a_closed_actions_id(cycle, template):
+    # Ids are a<round date>_<n>. A second round on the same date as the first, whose
+    # only closed action was the fourth id, must give its new rows other ids.
+    tmp_path, returns1, plan = cycle
+    ids = [r["id"] for r in plan_table(plan)]
+    referral, spare = ids[0], ids[3]
+    agreed = agree(plan, tmp_path / "agreed.xlsx", {
+        referral: {"agreed": "Yes"},
+        spare: {"agreed": "Yes", "principle": "outcomes", "agreed action": "Write a joint bid"},
+    })  # fmt: skip
+    sent2 = tmp_path / "sent2"
+    each = [x for p in PARTNERS for x in ("--partner", p)]
+    result = run("new", "Riverside Food Partnership", *each, "--round", "Spring",
+                 "--round-date", ROUND_1.isoformat(), "--out", sent2, "--plan", agreed)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    returns2 = tmp_path / "returns2"
+    returns2.mkdir()
+    for path in sorted(sent2.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        for _, q in template.questions:
+            named_cell(wb, f"Q_{q.id}").value = "Agree"
+        named_cell(wb, f"ACTION_STATUS_{referral}").value = "Behind"
+        named_cell(wb, f"ACTION_STATUS_{spare}").value = "Done"
+        wb.save(returns2 / path.name)
+    plan2 = tmp_path / "plan2.xlsx"
+    result = run("plan", returns1, returns2, "-o", plan2)
+    assert result.exit_code == 0, result.output
+    rows2 = plan_table(plan2)
+    assert rows2[0]["id"] == referral  # open: carried under its id
+    new_ids = [r["id"] for r in rows2[1:]]
+    assert spare not in new_ids
+    assert referral not in new_ids
+    assert len(set(new_ids)) == len(new_ids) >= 5
