@@ -209,11 +209,11 @@ def main() -> None:
         per = r["seconds"] / len(files) * 1000
         print(f"{task:12s} {r['seconds']:7.2f} s  {per:6.2f} ms/file  peak {r['peak_mb']:6.0f} MB")
     c, a, b = (results[k]["seconds"] for k in ("consolidate", "calamine", "openpyxl"))
-    print(f"\nconsolidate vs naive openpyxl (b): {b / c:5.1f}x faster   (target >= 10x)")
+    print(f"\nconsolidate vs naive openpyxl (b): {b / c:5.2f}x faster   (target >= 10x)")
     print(f"consolidate vs raw calamine  (a): {c / a:5.2f}x the time")
     read = results["read"]["seconds"]
     print(
-        f"reading phase alone (no summary written): {b / read:5.1f}x faster than (b), "
+        f"reading phase alone (no summary written): {b / read:5.2f}x faster than (b), "
         f"{read / a:4.2f}x the time of (a)"
     )
 
