@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 import os
 import traceback
 from collections import Counter, defaultdict
@@ -719,8 +720,17 @@ def _partnership(
         )  # fmt: skip
         if result is not None:
             rounds.append(result)
-    rounds.sort(key=lambda r: (r.round_date, r.round))
+    rounds.sort(key=lambda r: (r.round_date, _generated(r), r.round))
     return PartnershipResult(pid, name, rounds, _trend(rounds))
+
+
+def _generated(result: RoundResult) -> float:
+    """When a round's workbooks were generated (its manifest, or its earliest return):
+    of two rounds on one date, the one generated later is the later round."""
+    times = [r.meta.created for p in result.partners.values() for r in p.respondents]
+    if result.manifest is not None:
+        times.append(result.manifest.created)
+    return min((t.timestamp() for t in times), default=math.inf)
 
 
 def _round(

@@ -692,3 +692,35 @@ def test_writing_hands_back_only_what_it_froze():
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_rounds_on_one_date_are_ordered_by_when_they_were_generated(
+    tmp_path, template, monkeypatch
+):
+    # "Round B" was sent at 9:00 and "Round A" at 10:00, on the same round date: A is the
+    # later round, although its label sorts first.
+    import types
+
+    from couple_xl import generate as generating
+
+    class Clock(dt.datetime):
+        moment = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+        @classmethod
+        def now(cls, tz=None):
+            return cls.moment
+
+    monkeypatch.setattr(
+        generating, "dt", types.SimpleNamespace(datetime=Clock, timezone=dt.timezone)
+    )
+    first = generate(tmp_path / "b", template=template, round_label="Round B")
+    Clock.moment += dt.timedelta(hours=1)
+    second = generate(tmp_path / "a", template=template, round_label="Round A")
+    answers = {q.id: "Agree" for _, q in template.questions}
+    replies = []
+    for sent in (first, second):
+        replies.append(fill(sent.workbooks[0].path, tmp_path / f"{sent.round_label}.xlsx", answers))
+    # From the returns alone, and from the manifests alone.
+    for paths, manifests in ((replies, []), ([], [second.manifest, first.manifest])):
+        (partnership,) = consolidate(paths, manifests=manifests).partnerships
+        assert [r.round for r in partnership.rounds] == ["Round B", "Round A"]
