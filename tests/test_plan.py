@@ -59,6 +59,18 @@ def agree(plan: Path, target: Path, rows: dict[str, dict[str, str]]) -> Path:
     return target
 
 
+def send_round_two(tmp_path: Path, agreed: Path, round_date: dt.date) -> tuple[Path, str]:
+    """`new` for the partners' next round ("Spring"), asking about the agreed actions:
+    the folder written, and what the command said."""
+    sent2 = tmp_path / "sent2"
+    each = [x for p in PARTNERS for x in ("--partner", p)]
+    when = round_date.isoformat()
+    result = run("new", "Riverside Food Partnership", *each, "--round", "Spring",
+                 "--round-date", when, "--out", sent2, "--plan", agreed)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return sent2, result.output
+
+
 @pytest.fixture
 def cycle(tmp_path, template):
     """Round one returned, with suggestions, and its plan written."""
@@ -118,12 +130,8 @@ def test_plan_new_consolidate_plan_again(cycle, template):
         review: {"agreed": "no"},
         spare: {"agreed": "Yes", "principle": "outcomes", "agreed action": "Write a joint bid"},
     })  # fmt: skip
-    sent2 = tmp_path / "sent2"
-    each = [x for p in PARTNERS for x in ("--partner", p)]
-    result = run("new", "Riverside Food Partnership", *each, "--round", "Spring",
-                 "--round-date", ROUND_2.isoformat(), "--out", sent2, "--plan", agreed)  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert "3 agreed action(s)" in result.output
+    sent2, said = send_round_two(tmp_path, agreed, ROUND_2)
+    assert "3 agreed action(s)" in said
 
     # Each partner types its view, as partners do: any case, curly apostrophes, and once
     # a word that is not on the list.
@@ -278,11 +286,7 @@ def test_a_round_dated_like_the_last_never_reuses_a_closed_actions_id(cycle, tem
         referral: {"agreed": "Yes"},
         spare: {"agreed": "Yes", "principle": "outcomes", "agreed action": "Write a joint bid"},
     })  # fmt: skip
-    sent2 = tmp_path / "sent2"
-    each = [x for p in PARTNERS for x in ("--partner", p)]
-    result = run("new", "Riverside Food Partnership", *each, "--round", "Spring",
-                 "--round-date", ROUND_1.isoformat(), "--out", sent2, "--plan", agreed)  # fmt: skip
-    assert result.exit_code == 0, result.output
+    sent2, _ = send_round_two(tmp_path, agreed, ROUND_1)
     returns2 = tmp_path / "returns2"
     returns2.mkdir()
     for path in sorted(sent2.glob("*.xlsx")):
