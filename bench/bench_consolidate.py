@@ -8,6 +8,8 @@ each in a fresh process so that peak memory is its own:
   (b) a naive loop that loads each file fully with openpyxl;
   (c) couple-xl consolidate, summary workbook included, and its reading phase
       alone (read, validate, score, compare; nothing written);
+  (d) consolidate with the read boundary's checks taken out, a measurement only: how
+      close to (a) this design could come if the checks cost nothing;
 and prints the ratios (each quick task's best of --repeat runs, interleaved, since a
 shared machine's speed drifts), peak memory (the largest of the runs), and the cold
 start of `couple-xl --help`.
@@ -114,6 +116,34 @@ def task_consolidate(files: list[str]) -> None:
         assert len(outcome.result.records) == len(files)
 
 
+def task_unchecked(files: list[str]) -> None:
+    """(d) consolidate with the read boundary's checks taken out: a measurement of what
+    this design could reach if they cost nothing, never a mode of couple_xl (they are
+    what stops hostile files). Only the parts the reader parses are taken from the zip,
+    unmeasured; no sheet is scanned (so no error or formula cell is noticed) and no grid
+    is checked. The reading pool's workers are forked, so they inherit the change."""
+    import io
+    import multiprocessing
+    import zipfile
+
+    from couple_xl import boundary, returns
+
+    if multiprocessing.get_start_method() != "fork":
+        raise SystemExit("the unchecked run needs worker processes that are forked")
+    parsed = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml",
+              "docProps/core.xml", "docProps/app.xml")  # fmt: skip
+
+    def unchecked(data, location, limits=boundary.LIMITS):
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = {n: archive.read(n) for n in parsed if n in archive.NameToInfo}
+        return boundary.Package(location, parts, data, limits)
+
+    returns.open_package = unchecked
+    boundary.scan_sheet = lambda data: boundary.SheetScan(formula_cells=set())
+    boundary.Package.check_grid = lambda self, sheet: None
+    task_consolidate(files)
+
+
 def task_read(files: list[str]) -> None:
     """Consolidation without writing anything: read, validate, score, compare."""
     from couple_xl.consolidate import consolidate
@@ -127,6 +157,7 @@ TASKS = {
     "openpyxl": task_openpyxl,
     "read": task_read,
     "consolidate": task_consolidate,
+    "unchecked": task_unchecked,
 }
 
 
@@ -229,6 +260,8 @@ def main() -> None:
     print(f"consolidate, {len(files)} vs {len(few)} returns: {whole / small['peak_mb']:.2f}x the "
           "peak memory (target <= 1.5x)")  # fmt: skip
     print(f"consolidate vs raw calamine (a), end to end: {c / a:.2f}x (target <= 2x)")
+    d = results["unchecked"]["seconds"]
+    print(f"the same without the read boundary's checks (d): {d / a:.2f}x (this design's floor)")
     print(f"\ncouple-xl --help cold start: {cold_start():.3f} s (target <= 0.25 s)")
 
 
