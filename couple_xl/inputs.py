@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -233,6 +234,18 @@ def _xlsx_rows(path: Path) -> tuple[list[list[str]], str]:
     tables = workbook_tables(path, "the partners workbook", instruction, first_only=True)
     sheet, values = next(iter(tables.items()))
     return [["" if v == "" else str(typed_value(v)) for v in row] for row in values], sheet
+
+
+def cell_text(value: Any, dates: Callable[[dt.date], str] = str) -> str:
+    """A cell of a workbook_tables sheet as text: blank as "", a whole number as typed
+    (1, not 1.0), a date by ``dates``, anything else without surrounding spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return dates(value)
+    return str(value).strip()
 
 
 def workbook_tables(

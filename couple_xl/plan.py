@@ -11,7 +11,6 @@ hidden sheet, like a return, and says it is a plan, so consolidation skips it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from .actions import ACTION_ID, AgreedAction, action_id
 from .consolidate import Consolidation, PartnershipResult, RoundResult, consolidate
 from .errors import CoupleError, InputError, Location, PlanError
 from .files import atomic_target, make_folder, refuse_inputs, refuse_overwrite
-from .inputs import in_words
+from .inputs import cell_text, in_words
 from .layout import META_FIRST_ROW, META_SHEET, META_TITLE, column_letters, wrapped_lines
 from .metadata import FORMAT, PLAN, PROPERTY_PREFIX
 from .scoring import normalise_text
@@ -290,13 +289,7 @@ COLUMN = {name: i for i, name in enumerate(PLAN_COLUMNS)}
 
 def _text(value: Any) -> str:
     """A plan cell as text: whole numbers without ".0", dates in words."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (dt.date, dt.datetime)):
-        return in_words(value)
-    return str(value).strip()
+    return cell_text(value, dates=in_words)
 
 
 @dataclass

@@ -14,7 +14,6 @@ an import gives the same template, fingerprint and all.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import re
@@ -24,6 +23,7 @@ from typing import Any
 
 from .errors import CoupleError, Location, TemplateError
 from .files import atomic_target, make_folder, refuse_overwrite
+from .inputs import cell_text
 from .layout import column_letters
 from .metadata import FORMAT, PROPERTY_PREFIX, QUESTIONS
 from .templates import Template, resolve_template, template_from_data
@@ -169,7 +169,7 @@ def import_template(path: Path) -> Template:
                           ("template", TEMPLATE_COLUMNS)):  # fmt: skip
         found = sheet_named(tables, name)
         rows = tables.get(found, []) if found is not None else []
-        if not any(_text(v) for row in rows for v in row):  # absent, or empty
+        if not any(cell_text(v) for row in rows for v in row):  # absent, or empty
             if name == "questions":
                 problems.append(
                     CoupleError(
@@ -224,16 +224,16 @@ def _relocated(problem: CoupleError, where: dict[str, Location]) -> CoupleError:
 def _header(
     path: Path, name: str, rows: list[list[Any]], columns, problems: list[CoupleError]
 ) -> _Sheet | None:
-    at = next(i for i, r in enumerate(rows) if any(_text(v) for v in r))
+    at = next(i for i, r in enumerate(rows) if any(cell_text(v) for v in r))
     header: dict[str, int] = {}
     for j, value in enumerate(rows[at]):
-        title = _text(value).lower()
+        title = cell_text(value).lower()
         if not title:
             continue
         if title not in columns:
             problems.append(
                 CoupleError(
-                    f"unknown column '{_text(value)[:40]}' (the columns are "
+                    f"unknown column '{cell_text(value)[:40]}' (the columns are "
                     f"{', '.join(columns)}): check the spelling",
                     Location(file=path, sheet=name, cell=f"{column_letters(j)}{at + 1}"),
                 )
@@ -257,7 +257,9 @@ def _header(
         )
     if missing:
         return None
-    body = [(i, r) for i, r in enumerate(rows[at + 1 :], start=at + 2) if any(_text(v) for v in r)]
+    body = [
+        (i, r) for i, r in enumerate(rows[at + 1 :], start=at + 2) if any(cell_text(v) for v in r)
+    ]
     return _Sheet(path, name, header, body)
 
 
@@ -320,14 +322,14 @@ def _read_settings(sheet: _Sheet, data: dict, where: dict[str, Location], proble
     scale: dict[str, Any] = {"points": [], "unscored": [], "aliases": {}}
     unscored: dict[str, dict] = {}
     for row, values in sheet.rows:
-        setting = _text(sheet.get(values, "setting")).lower()
+        setting = cell_text(sheet.get(values, "setting")).lower()
         value = sheet.get(values, "value")
-        text = _text(sheet.get(values, "text"))
+        text = cell_text(sheet.get(values, "text"))
         if setting in ("id", "version", "title"):
-            data[setting] = _text(value)
+            data[setting] = cell_text(value)
             where[setting] = sheet.at(row, "value")
         elif setting == "introduction":
-            data[setting] = text or _text(value)
+            data[setting] = text or cell_text(value)
             where[setting] = sheet.at(row, "text" if "text" in sheet.header else "value")
         elif setting in SETTINGS:
             data["settings"][setting] = _number(value)
@@ -336,22 +338,23 @@ def _read_settings(sheet: _Sheet, data: dict, where: dict[str, Location], proble
             where[_key("scale", "points", len(scale["points"]))] = sheet.at(row)
             scale["points"].append({"value": _number(value), "label": text})
         elif setting == "alias":
-            scale["aliases"].setdefault(_text(value), []).append(text)
+            scale["aliases"].setdefault(cell_text(value), []).append(text)
             where["scale.aliases"] = sheet.at(row)
         elif setting == "unscored":
             where[_key("scale", "unscored", len(scale["unscored"]))] = sheet.at(row)
-            unscored[_text(value)] = {"label": _text(value), "aliases": []}
-            scale["unscored"].append(unscored[_text(value)])
+            unscored[cell_text(value)] = {"label": cell_text(value), "aliases": []}
+            scale["unscored"].append(unscored[cell_text(value)])
         elif setting == "unscored alias":
-            if _text(value) not in unscored:
+            if cell_text(value) not in unscored:
                 problems.append(
                     CoupleError(
-                        f"'{_text(value)[:40]}' is not an unscored answer listed above this row",
+                        f"'{cell_text(value)[:40]}' is not an unscored answer listed above "
+                        "this row",
                         sheet.at(row, "value"),
                     )
                 )
                 continue
-            unscored[_text(value)]["aliases"].append(text)
+            unscored[cell_text(value)]["aliases"].append(text)
         else:
             problems.append(
                 CoupleError(
@@ -369,9 +372,9 @@ def _read_principles(sheet: _Sheet) -> list[tuple[str, str, str, int | None]]:
     """(id, name, description, row) for each principle listed."""
     return [
         (
-            _text(sheet.get(values, "id")),
-            _text(sheet.get(values, "name")),
-            _text(sheet.get(values, "description")),
+            cell_text(sheet.get(values, "id")),
+            cell_text(sheet.get(values, "name")),
+            cell_text(sheet.get(values, "description")),
             row,
         )
         for row, values in sheet.rows
@@ -389,7 +392,7 @@ def _read_questions(
     if not sheet.rows:
         problems.append(CoupleError("the sheet lists no statements", sheet.at(1)))
     for row, values in sheet.rows:
-        pid = _text(sheet.get(values, "principle")).lower()
+        pid = cell_text(sheet.get(values, "principle")).lower()
         if pid not in known:
             listed = ", ".join(principle_ids)
             problems.append(
@@ -402,12 +405,12 @@ def _read_questions(
             )
             continue
         question: dict[str, Any] = {
-            "id": _text(sheet.get(values, "id")),
-            "text": _text(sheet.get(values, "statement")),
-            "guidance": _text(sheet.get(values, "guidance")),
+            "id": cell_text(sheet.get(values, "id")),
+            "text": cell_text(sheet.get(values, "statement")),
+            "guidance": cell_text(sheet.get(values, "guidance")),
         }
         weight = sheet.get(values, "weight")
-        if "weight" in sheet.header and _text(weight):
+        if "weight" in sheet.header and cell_text(weight):
             question["weight"] = _number(weight)
         qid = question["id"]
         if qid and qid in first_row:
@@ -427,17 +430,6 @@ def _read_questions(
                 cells[key] = sheet.at(row, column)
         found.setdefault(pid, []).append((question, cells))
     return found
-
-
-def _text(value: Any) -> str:
-    """A cell as text: numbers typed into a text column come back as typed (1, not 1.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
-        return str(value)
-    return str(value).strip()
 
 
 def _number(value: Any) -> Any:
