@@ -37,7 +37,8 @@ ACTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
 
 def action_id(round_date: dt.date, n: int) -> str:
-    """The n-th action id of a round: derived from the round, so never reused by another."""
+    """The n-th action id of a round, from its date. Two rounds may share a date, so the
+    plan skips every id agreed before (plan.plan_rows)."""
     return f"a{round_date:%Y%m%d}_{n}"
 
 

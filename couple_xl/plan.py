@@ -4,8 +4,8 @@ next round (`couple-xl new --plan`).
 
 The plan's sheet holds one Excel table, CouplePlan, whose header names are a contract
 other tools can rely on (PLAN_COLUMNS). Each row has a stable action id: derived from
-the round, never reused, and carried unchanged into later rounds while the action is
-open. The plan carries its partnership and round as document properties and on a
+the round's date, never one agreed before, and carried unchanged into later rounds while
+the action is open. The plan carries its partnership and round as document properties and on a
 hidden sheet, like a return, and says it is a plan, so consolidation skips it.
 """
 
