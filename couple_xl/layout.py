@@ -126,8 +126,13 @@ SUMMARY_COLUMN = {key: column for key, (column, _) in SUMMARY_COLUMNS.items()}
 # Defined names on the Summary's result rows: <kind>_<principle id>, and <kind>_OVERALL
 # on the overall row, each naming the column of its key above.
 OVERALL = "OVERALL"
-RESULT_NAMES = {"SCORE": "score", "BAND": "band", "ANSWERED": "ans", "COVERAGE": "cov"}
-RESULT_NAMES["PROVISIONAL"] = "prov"
+RESULT_NAMES = {
+    "SCORE": "score",
+    "BAND": "band",
+    "ANSWERED": "ans",
+    "COVERAGE": "cov",
+    "PROVISIONAL": "prov",
+}
 OVERALL_NAMES = {"SCORE": "score", "BAND": "band", "PROVISIONAL": "prov"}
 
 
