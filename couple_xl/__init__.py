@@ -35,6 +35,10 @@ _API = {
     "ConsolidateOutcome": "pipeline",
     "run_consolidate": "pipeline",
     "run_check": "pipeline",
+    # what each audience may see: every output is written from one view
+    "Audience": "audience",
+    "AudienceView": "audience",
+    "audience_view": "audience",
     "write_summary": "summary",
     "write_csv": "exports",
     "write_json": "exports",
@@ -63,6 +67,7 @@ _API = {
     "Severity": "errors",
     "LIMITS": "boundary",
     "Limits": "boundary",
+    "SheetLimits": "excel",
 }
 
 __all__ = ["__version__", *_API]

@@ -582,6 +582,8 @@ def consolidate(
         raise _fail(err) from None
     result = outcome.result
     _print_log(result, quiet)
+    for finding in outcome.findings:  # what Excel's limits changed in the summary
+        click.echo(f"{finding.severity.value.capitalize()}: {finding}", err=True)
     counted = len(result.records)
     rejected = len(result.rejected)
     if outcome.written:

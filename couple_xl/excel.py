@@ -5,11 +5,18 @@ but two UTF-16 units, so a 31-character name ending in an emoji is 32 units long
 long for a sheet name, though Python's len() says 31. Templates and names are checked
 against these limits when they come in (`templates check`, `new`), and text that
 couple_xl builds itself (a dropdown's title, a page header) is fitted to them.
+
+A sheet's grid and a chart's series have limits too, which the summary meets at scale
+(a Data row for every answer, a Questions column for every respondent, a chart series
+for every round or partner). XlsxWriter refuses a cell past the grid and drops a series
+past the 255th with no more than a log message, so the summary writer takes these
+limits as a value (``SheetLimits``), which tests make small.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 SHEET_NAME = 31  # a sheet's name
 VALIDATION_TITLE = 32  # a data validation's input-message and error titles
@@ -18,10 +25,31 @@ LIST_SOURCE = 255  # a dropdown's list written into the validation itself
 HEADER_FOOTER = 255  # one page header or footer, codes included
 CUSTOM_PROPERTY = 255  # the text of a custom document property
 CELL_TEXT = 32_767  # the text of one cell
+ROWS = 1_048_576  # rows of a sheet
+COLUMNS = 16_384  # columns of a sheet, A to XFD
+CHART_SERIES = 255  # series of one chart
 SHEET_NAME_FORBIDDEN = "[]:*?/\\"
 # Sheet names Excel keeps for itself (it uses "History" for tracked changes).
 RESERVED_SHEET_NAMES = frozenset({"history"})
 ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """The size of a sheet and of a chart, as a writer must respect them."""
+
+    rows: int = ROWS
+    columns: int = COLUMNS
+    chart_series: int = CHART_SERIES
+
+    def __post_init__(self) -> None:
+        # The smallest grid the summary can lay out: a Data sheet's header row and first
+        # row; and the Questions sheet's seven columns for one respondent.
+        if self.rows < 2 or self.columns < 7 or self.chart_series < 1:
+            raise ValueError(f"limits too small to write a summary within: {self}")
+
+
+SHEET_LIMITS = SheetLimits()
 
 
 def units(text: str) -> int:

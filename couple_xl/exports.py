@@ -1,18 +1,17 @@
-"""CSV and JSON exports of a consolidation."""
+"""CSV and JSON exports of an audience view (audience.py decides what they may hold)."""
 
 from __future__ import annotations
 
 import csv
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .consolidate import Consolidation
+from .audience import AudienceView, Respondent, RoundView, SuggestedAction
 from .errors import Finding
 from .files import atomic_target, make_folder
-from .levels import PARTNER
 from .report_rows import answer_rows, progress_rows, score_rows
-from .returns import typed_value
 
 ANSWER_FIELDS = [
     "partnership",
@@ -72,11 +71,9 @@ def _atomic_text(path: Path, write) -> None:
             write(f)
 
 
-def write_csv(
-    result: Consolidation, folder: Path, level: str = PARTNER, anonymise: bool = False
-) -> list[Path]:
-    """answers.csv (partner level only), scores.csv and, when agreed actions were
-    reviewed, actions_progress.csv; UTF-8 with a BOM for Excel."""
+def write_csv(view: AudienceView, folder: Path) -> list[Path]:
+    """answers.csv (when the view holds respondents), scores.csv and, when agreed actions
+    were reviewed, actions_progress.csv; UTF-8 with a BOM for Excel."""
     make_folder(folder)
     written = []
 
@@ -90,100 +87,98 @@ def write_csv(
         _atomic_text(path, write)
         written.append(path)
 
-    if level == PARTNER:
+    if view.per_partner:
         table(
             folder / ANSWERS_CSV,
             ANSWER_FIELDS,
-            (
-                {**row, "partnership": row["partnership_id"]}
-                for row in answer_rows(result, anonymise)
-            ),
+            ({**row, "partnership": row["partnership_id"]} for row in answer_rows(view)),
         )
-    table(folder / SCORES_CSV, SCORE_FIELDS, score_rows(result, level))
-    if any(r.progress for p in result.partnerships for r in p.rounds):
-        table(folder / PROGRESS_CSV, PROGRESS_FIELDS, progress_rows(result, level))
+    table(folder / SCORES_CSV, SCORE_FIELDS, score_rows(view))
+    if any(r.progress for r in view.rounds):
+        table(folder / PROGRESS_CSV, PROGRESS_FIELDS, progress_rows(view))
     return written
 
 
-def as_json(result: Consolidation, level: str = PARTNER, anonymise: bool = False) -> dict[str, Any]:
-    """Everything, with text exactly as typed."""
+def as_json(view: AudienceView) -> dict[str, Any]:
+    """Everything the view holds, with text exactly as typed."""
     partnerships = []
-    for p in result.partnerships:
-        rounds = []
-        for r in p.rounds:
-            entry: dict[str, Any] = {
-                "round": r.round,
-                "round_date": r.round_date.isoformat(),
-                "template": {"id": r.template.id, "version": r.template.version},
-                "returned": r.returned,
-                "expected": r.expected,
-                "overall": r.overall,
-                "band": r.overall_band,
-                "weakest_principle": r.weakest,
-                "agreed_actions": {
-                    "total": len(r.progress),
-                    "closed": sum(a.closed for a in r.progress),
-                    "disagree": sum(a.disagree for a in r.progress),
-                },
-                "principles": {
-                    pid: {
-                        "mean": s.mean,
-                        "spread": s.spread,
-                        "sd": s.sd,
-                        "disagree": s.disagree,
-                        "band": s.band,
-                    }
-                    for pid, s in r.principles.items()
-                },
-            }
-            if level == PARTNER:
-                entry["missing"] = [m.model_dump() for m in r.missing]
-                entry["unexpected"] = [str(rec.path) for rec in r.unexpected]
-                entry["partners"] = [
-                    {
-                        "partner": pr.partner,
-                        "overall": pr.overall,
-                        "band": pr.overall_band,
-                        "provisional": pr.overall_provisional,
-                        "principles": {
-                            pid: {
-                                "score": s.score,
-                                "n": s.n,
-                                "answered": s.answered,
-                                "total": s.total,
-                                "coverage": s.coverage,
-                                "provisional": s.provisional,
-                                "band": s.band,
-                            }
-                            for pid, s in pr.principles.items()
-                        },
-                        "respondents": [_respondent_json(rec, anonymise) for rec in pr.respondents],
-                    }
-                    for pr in r.partners.values()
-                ]
-            rounds.append(entry)
-        partnerships.append({"partnership_id": p.partnership_id, "name": p.name, "rounds": rounds})
-    files = (
-        [
-            {
-                "file": str(f.path),
-                "verdict": f.verdict.value,
-                "counted": f.counted,
-                "reasons": [finding_json(finding) for finding in f.findings],
-                "sha256": f.record.sha256 if f.record else None,
-            }
-            for f in result.files
-        ]
-        if level == PARTNER
-        else []
-    )
+    for p in view.partnerships:
+        rounds = [_round_json(r, view.per_partner) for r in p.rounds]
+        partnerships.append({"partnership_id": p.id, "name": p.name, "rounds": rounds})
     return {
         "format": "couple_xl/summary/1",
         "partnerships": partnerships,
-        "actions_progress": progress_rows(result, level),
-        "files": files,
-        "findings": [finding_json(f) for f in result.findings],
+        "actions_progress": progress_rows(view),
+        "files": [
+            {
+                "file": f.path,
+                "verdict": f.verdict,
+                "counted": f.counted,
+                "reasons": [finding_json(finding) for finding in f.findings],
+                "sha256": f.sha256,
+            }
+            for f in view.files
+        ],
+        "findings": [finding_json(f) for f in view.findings],
     }
+
+
+def _round_json(r: RoundView, per_partner: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "round": r.round,
+        "round_date": r.round_date.isoformat(),
+        "template": {"id": r.template.id, "version": r.template.version},
+        "returned": r.returned,
+        "expected": r.expected,
+        "overall": r.overall,
+        "band": r.overall_band,
+        "weakest_principle": r.weakest,
+        "agreed_actions": {
+            "total": len(r.progress),
+            "closed": r.actions_closed,
+            "disagree": r.actions_disagreed,
+        },
+        "principles": {
+            s.id: {
+                "mean": s.mean,
+                "spread": s.spread,
+                "sd": s.sd,
+                "disagree": s.disagree,
+                "band": s.band,
+            }
+            for s in r.principles
+        },
+    }
+    # Every action suggested in the round, saying who suggested it where the view does
+    # (at partner level each respondent's are also listed with the respondent).
+    entry["actions"] = [_action_json(a) for a in r.actions]
+    if not per_partner:  # these lists would be empty, which would say nobody is missing
+        return entry
+    entry["missing"] = [asdict(m) for m in r.missing]
+    entry["unexpected"] = [u.file for u in r.unexpected]
+    entry["partners"] = [
+        {
+            "partner": pr.name,
+            "overall": pr.overall,
+            "band": pr.overall_band,
+            "provisional": pr.overall_provisional,
+            "principles": {
+                s.id: {
+                    "score": s.score,
+                    "n": s.n,
+                    "answered": s.answered,
+                    "total": s.total,
+                    "coverage": s.coverage,
+                    "provisional": s.provisional,
+                    "band": s.band,
+                }
+                for s in pr.principles
+            },
+            "respondents": [_respondent_json(who) for who in pr.respondents],
+        }
+        for pr in r.partners
+    ]
+    return entry
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:
@@ -199,34 +194,29 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _respondent_json(rec, anonymise: bool) -> dict[str, Any]:
+def _action_json(a: SuggestedAction, who: bool = True) -> dict[str, Any]:
+    entry = {"principle": a.principle_id, "action": a.action, "owner": a.owner,
+             "by_when": a.by_when}  # fmt: skip
+    if who and a.partner is not None:
+        entry["partner"], entry["respondent"] = a.partner, a.respondent
+    return entry
+
+
+def _respondent_json(who: Respondent) -> dict[str, Any]:
     return {
-        "name": "" if anonymise else rec.respondent_name,
-        "role": "" if anonymise else rec.respondent_role,
-        "date": rec.respondent_date,
-        "return_id": rec.meta.return_id,
-        "file": str(rec.path),
-        "answers": {
-            qid: {"answer": typed_value(raw), "comment": rec.comments.get(qid, "")}
-            for qid, raw in rec.answers.items()
-            if raw is not None or qid in rec.comments
-        },
-        "actions": [
-            {
-                "principle": a.principle_id,
-                "action": a.action,
-                "owner": a.owner,
-                "by_when": a.by_when,
-            }
-            for a in rec.actions
-        ],
-        "scores": {pid: res.score for pid, res in rec.assessment.principles.items()},
+        "name": who.name,
+        "role": who.role,
+        "date": who.date,
+        "return_id": who.return_id,
+        "file": who.file,
+        "answers": {a.question_id: {"answer": a.answer, "comment": a.comment} for a in who.answers},
+        "actions": [_action_json(a, who=False) for a in who.actions],
+        "scores": dict(who.scores),
     }
 
 
-def write_json(
-    result: Consolidation, path: Path, level: str = PARTNER, anonymise: bool = False
-) -> Path:
-    data = as_json(result, level, anonymise)
+def write_json(view: AudienceView, path: Path) -> Path:
+    """Everything the view holds as JSON (UTF-8, text exactly as typed), atomically."""
+    data = as_json(view)
     _atomic_text(path, lambda f: json.dump(data, f, ensure_ascii=False, indent=2))
     return path

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .consolidate import Consolidation, consolidate
-from .errors import InputError
+from .errors import Finding
 from .files import make_folder, refuse_inputs, resolved
-from .levels import LEVELS, PARTNER
+from .levels import PARTNER
 from .templates import Template
 
 
@@ -33,6 +33,8 @@ class ConsolidateOptions:
 class ConsolidateOutcome:
     result: Consolidation
     written: list[Path]
+    # What writing changed or left out to fit Excel's limits (the summary says it too).
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -45,13 +47,14 @@ def run_consolidate(
     """Consolidate the returns and write the summary and any exports.
 
     With strict, nothing is written when any file is rejected. With nothing to show
-    (no returns, and no manifest to build a chase list from) nothing is written.
+    (no returns, and no manifest to build a chase list from) nothing is written. Level
+    and anonymity are applied once, in the audience view every output is written from.
     """
+    from .audience import Audience, audience_view
     from .exports import CSV_FILES, write_csv, write_json
     from .summary import write_summary
 
-    if options.level not in LEVELS:
-        raise InputError(f"level must be one of {', '.join(LEVELS)}")
+    audience = Audience(options.level, options.anonymise)  # a wrong level fails before reading
     result = consolidate(
         options.paths, options.manifests, options.partnership, options.template, progress
     )
@@ -64,17 +67,18 @@ def run_consolidate(
     refuse_inputs(targets, inputs)
     if (options.strict and result.rejected) or not result.partnerships:
         return ConsolidateOutcome(result, [])
+    view = audience_view(result, audience)
     written = []
     make_folder(options.output.parent)
     with _settled():
-        write_summary(result, options.output, options.level, options.anonymise)
+        findings = write_summary(view, options.output)
         written.append(options.output)
         if options.csv_dir:
-            written += write_csv(result, options.csv_dir, options.level, options.anonymise)
+            written += write_csv(view, options.csv_dir)
         if options.json_path:
             make_folder(options.json_path.parent)
-            written.append(write_json(result, options.json_path, options.level, options.anonymise))
-    return ConsolidateOutcome(result, written)
+            written.append(write_json(view, options.json_path))
+    return ConsolidateOutcome(result, written, findings)
 
 
 @contextmanager

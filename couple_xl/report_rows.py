@@ -1,63 +1,54 @@
-"""The rows of a consolidation that more than one output writes: one for each answer,
-and one for each score. The summary workbook (summary.py) and the CSV and JSON
-exports (exports.py) both build on these, side by side."""
+"""The rows of an audience view that more than one output writes: one for each answer,
+one for each score, and one for each view of an agreed action (or each status's count).
+The summary workbook (summary.py) and the CSV and JSON exports (exports.py) both build
+on these, side by side; what the rows may hold the view has already decided."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from .consolidate import Consolidation
-from .levels import PARTNER
-from .returns import typed_value
+from .audience import AudienceView
 
 
-def answer_rows(result: Consolidation, anonymise: bool = False) -> Iterator[dict[str, Any]]:
-    """One dict per answered (or commented) question of every counted respondent."""
-    for p in result.partnerships:
+def answer_rows(view: AudienceView) -> Iterator[dict[str, Any]]:
+    """One dict per answered (or commented) question of every respondent the view holds
+    (none at partnership level)."""
+    for p in view.partnerships:
         for r in p.rounds:
-            for pr in r.partners.values():
-                for record in pr.respondents:
-                    invalid = {
-                        bad.question_id
-                        for res in record.assessment.principles.values()
-                        for bad in res.invalid
-                    }
-                    for principle, q in record.template.questions:
-                        raw = record.answers.get(q.id)
-                        comment = record.comments.get(q.id, "")
-                        if raw is None and not comment:
-                            continue
+            for pr in r.partners:
+                for who in pr.respondents:
+                    for a in who.answers:
                         yield {
-                            "partnership_id": p.partnership_id,
+                            "partnership_id": p.id,
                             "partnership": p.name,
                             "round": r.round,
                             "round_date": r.round_date,
-                            "partner": pr.partner,
-                            "respondent": "" if anonymise else record.respondent_name,
-                            "return_id": record.meta.return_id,
-                            "principle": principle.id,
-                            "question_id": q.id,
-                            "question": q.text,
-                            "answer": typed_value(raw),
-                            "score": record.assessment.values.get(q.id),
-                            "valid": q.id not in invalid,
-                            "comment": comment,
+                            "partner": pr.name,
+                            "respondent": who.name,
+                            "return_id": who.return_id,
+                            "principle": a.principle_id,
+                            "question_id": a.question_id,
+                            "question": a.question,
+                            "answer": a.answer,
+                            "score": a.score,
+                            "valid": a.valid,
+                            "comment": a.comment,
                         }
 
 
-def score_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, Any]]:
+def score_rows(view: AudienceView) -> list[dict[str, Any]]:
+    """Each round's means (partner ""), then each partner's scores where the view has them."""
     rows = []
-    for p in result.partnerships:
+    for p in view.partnerships:
         for r in p.rounds:
-            base = {"partnership": p.partnership_id, "round": r.round}
-            for principle in r.template.principles:
-                s = r.principles[principle.id]
+            base = {"partnership": p.id, "round": r.round}
+            for s in r.principles:
                 rows.append(
                     {
                         **base,
                         "partner": "",
-                        "principle": principle.id,
+                        "principle": s.id,
                         "score": s.mean,
                         "band": s.band or "",
                         "answered": "",
@@ -65,16 +56,13 @@ def score_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, An
                         "provisional": "",
                     }
                 )
-            if level != PARTNER:
-                continue
-            for pr in r.partners.values():
-                for principle in r.template.principles:
-                    s = pr.principles[principle.id]
+            for pr in r.partners:
+                for s in pr.principles:
                     rows.append(
                         {
                             **base,
-                            "partner": pr.partner,
-                            "principle": principle.id,
+                            "partner": pr.name,
+                            "principle": s.id,
                             "score": s.score,
                             "band": s.band or "",
                             "answered": s.answered,
@@ -85,17 +73,17 @@ def score_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, An
     return rows
 
 
-def progress_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str, Any]]:
-    """The progress of agreed actions: at partner level one row per view (status and
-    comment as typed); at partnership level totals only, one row per status given, with
-    no partner names and no comments."""
+def progress_rows(view: AudienceView) -> list[dict[str, Any]]:
+    """The progress of agreed actions. With partners' views (partner level): one row per
+    view (status as typed, comment, a count of 1). Totals only: one row per status
+    given, with its count, and no partner names and no comments."""
     rows = []
-    for p in result.partnerships:
+    for p in view.partnerships:
         for r in p.rounds:
             for progress in r.progress:
                 a = progress.action
                 base = {
-                    "partnership": p.partnership_id,
+                    "partnership": p.id,
                     "round": r.round,
                     "action_id": a.id,
                     "principle": a.principle_id,
@@ -105,13 +93,13 @@ def progress_rows(result: Consolidation, level: str = PARTNER) -> list[dict[str,
                     "closed": progress.closed,
                     "disagree": progress.disagree,
                 }
-                if level == PARTNER:
-                    for view in progress.views:
-                        status = view.status or view.typed
-                        rows.append({**base, "partner": view.partner, "status": status,
-                                     "comment": view.comment, "count": 1})  # fmt: skip
+                if view.per_partner:
+                    for v in progress.views:
+                        status, counted = v.status or v.typed, 1
+                        rows.append({**base, "partner": v.partner, "status": status,
+                                     "comment": v.comment, "count": counted})  # fmt: skip
                     continue
-                for status, count in progress.counts().items():
+                for status, count in progress.counts:
                     if count:
                         rows.append({**base, "partner": "", "status": status, "comment": "",
                                      "count": count})  # fmt: skip

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -132,28 +132,7 @@ class StreamedRows:
     def splice(self, package: Path, part: str, into: Path) -> None:
         """Copy the workbook at ``package`` to ``into`` with these rows spliced into the
         sheet ``part``, after its last row and before the end of its sheet data."""
-        # Level 1: the rows are large and repetitive, so most of the saving comes cheap.
-        with (
-            zipfile.ZipFile(package) as source,
-            zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target,
-        ):
-            for info in source.infolist():
-                if info.filename.startswith("xl/tables/"):
-                    xml = self._stretch(source.read(info).decode())
-                    target.writestr(info, xml, zipfile.ZIP_DEFLATED, 1)
-                    continue
-                if info.filename != part:
-                    target.writestr(info, source.read(info), zipfile.ZIP_DEFLATED, 1)
-                    continue
-                head, tail, date_style = self._frame(source.read(info).decode())
-                entry = zipfile.ZipInfo(info.filename, info.date_time)
-                entry.compress_type = zipfile.ZIP_DEFLATED
-                with target.open(entry, "w") as out:
-                    out.write(head)
-                    self.file.seek(0)
-                    while chunk := self.file.read(_CHUNK):
-                        out.write(chunk.replace(_DATE_STYLE, date_style))
-                    out.write(tail)
+        splice(package, {part: self}, into)
 
     def _stretch(self, xml: str) -> str:
         """A table part; the streamed table's range is stretched over the streamed rows."""
@@ -179,3 +158,33 @@ class StreamedRows:
         if style is None:
             raise ValueError(f"the frame's cell {ref} carries no date style")
         return head.encode(), tail.encode(), style.group(1).encode()
+
+
+def splice(package: Path, streams: Mapping[str, StreamedRows], into: Path) -> None:
+    """Copy the workbook at ``package`` to ``into`` with each sheet part's streamed rows
+    spliced in, after the frame's last row, and each one's table stretched over them."""
+    # Level 1: the rows are large and repetitive, so most of the saving comes cheap.
+    with (
+        zipfile.ZipFile(package) as source,
+        zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target,
+    ):
+        for info in source.infolist():
+            if info.filename.startswith("xl/tables/"):
+                xml = source.read(info).decode()
+                for streamed in streams.values():
+                    xml = streamed._stretch(xml)
+                target.writestr(info, xml, zipfile.ZIP_DEFLATED, 1)
+                continue
+            streamed = streams.get(info.filename)
+            if streamed is None:
+                target.writestr(info, source.read(info), zipfile.ZIP_DEFLATED, 1)
+                continue
+            head, tail, date_style = streamed._frame(source.read(info).decode())
+            entry = zipfile.ZipInfo(info.filename, info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(entry, "w") as out:
+                out.write(head)
+                streamed.file.seek(0)
+                while chunk := streamed.file.read(_CHUNK):
+                    out.write(chunk.replace(_DATE_STYLE, date_style))
+                out.write(tail)
