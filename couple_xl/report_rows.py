@@ -75,8 +75,10 @@ def score_rows(view: AudienceView) -> list[dict[str, Any]]:
 
 def progress_rows(view: AudienceView) -> list[dict[str, Any]]:
     """The progress of agreed actions. With partners' views (partner level): one row per
-    view (status as typed, comment, a count of 1). Totals only: one row per status
-    given, with its count, and no partner names and no comments."""
+    view, its status as typed and its comment, and a count of 1 when it chose a status from
+    the list, 0 when it chose none (blank, or text that is not a status). Totals only: one
+    row per status chosen, with how many chose it, and the views that chose none as
+    "no answer"; no partner names and no comments."""
     rows = []
     for p in view.partnerships:
         for r in p.rounds:
@@ -95,7 +97,7 @@ def progress_rows(view: AudienceView) -> list[dict[str, Any]]:
                 }
                 if view.per_partner:
                     for v in progress.views:
-                        status, counted = v.status or v.typed, 1
+                        status, counted = v.status or v.typed, int(v.status is not None)
                         rows.append({**base, "partner": v.partner, "status": status,
                                      "comment": v.comment, "count": counted})  # fmt: skip
                     continue

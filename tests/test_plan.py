@@ -182,8 +182,15 @@ def test_plan_new_consolidate_plan_again(cycle, template):
     assert got[(monthly, "Riverside Foodbank")] == ("Don't know", "")
     assert got[(spare, "Age UK Riverside")] == ("Finished!", "")  # as typed
     assert {r["lead"] for r in rows if r["action_id"] == referral} == {"Ann"}
+    # count: 1 for a status from the list (Don't know is one), 0 for a partner who chose
+    # none: St Mark's left the spare action blank, Age UK typed "Finished!".
+    counts = {(r["action_id"], r["partner"]): r["count"] for r in rows}
+    assert counts[(spare, "St Mark's Kitchen")] == "0"
+    assert counts[(spare, "Age UK Riverside")] == "0"
+    assert counts[(spare, "Riverside Foodbank")] == "1"
+    assert counts[(monthly, "Riverside Foodbank")] == "1"
     data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
-    assert len(data["actions_progress"]) == len(rows)
+    assert [r["count"] for r in data["actions_progress"]] == [int(r["count"]) for r in rows]
     overview = [c.value for row in openpyxl.load_workbook(out)["Overview"].iter_rows()
                 for c in row if isinstance(c.value, str)]  # fmt: skip
     assert "Riverside Food Partnership · Spring: Agreed actions: 1 of 3 closed, 1 where " \
@@ -204,6 +211,9 @@ def test_plan_new_consolidate_plan_again(cycle, template):
         totals = {(r["action_id"], r["status"]): int(r["count"]) for r in csv.DictReader(f)}
     assert totals[(referral, "Done")] == 2
     assert totals[(referral, "Not started")] == 1
+    # The views that chose no status are counted apart, as "no answer".
+    assert totals[(spare, "Done")] == 1
+    assert totals[(spare, "no answer")] == 2
 
     # The next plan: the open actions first, same ids, already agreed; then new ids.
     plan2 = tmp_path / "plan2.xlsx"
