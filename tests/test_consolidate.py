@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import random
 import shutil
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -406,58 +405,22 @@ def test_edited_cached_score_is_flagged(tmp_path, round1, template):
     )
 
 
-def test_partnership_filter_and_anonymise(tmp_path, template):
+def test_partnership_filter(tmp_path, template):
+    # What --anonymise and --level leave out of every output: tests/test_audience.py.
     one = generate(tmp_path / "one", partners=["A"], partnership_name="One")
     two = generate(tmp_path / "two", partners=["B"], partnership_name="Two")
     returns = tmp_path / "returns"
     returns.mkdir()
-    fill(
-        one.workbooks[0].path,
-        returns / "a.xlsx",
-        {"commitment_choice": 4},
-        respondent=("Secret Name", "CEO"),
-    )
+    fill(one.workbooks[0].path, returns / "a.xlsx", {"commitment_choice": 4})
     fill(two.workbooks[0].path, returns / "b.xlsx", {"commitment_choice": 2})
     out = tmp_path / "s.xlsx"
-    outcome = run_consolidate(
-        ConsolidateOptions(
-            paths=[returns],
-            output=out,
-            partnership="one",
-            anonymise=True,
-            json_path=tmp_path / "s.json",
-        )
-    )
+    outcome = run_consolidate(ConsolidateOptions(paths=[returns], output=out, partnership="one"))
     assert [p.partnership_id for p in outcome.result.partnerships] == ["one"]
     log = {f.path.name: f for f in outcome.result.files}
     assert log["b.xlsx"].verdict == SKIPPED
     assert log["b.xlsx"].messages() == ["partnership two, not one"]
-    assert "Secret Name" not in (tmp_path / "s.json").read_text(encoding="utf-8")
-    with zipfile.ZipFile(out) as z:
-        assert not any(b"Secret Name" in z.read(n) for n in z.namelist())
-
-
-def test_partnership_level_has_no_partner_columns_or_comments(tmp_path, round1, template):
-    returns = tmp_path / "returns"
-    returns.mkdir()
-    for i, w in enumerate(round1.workbooks):
-        fill(
-            w.path,
-            returns / f"{i}.xlsx",
-            _answers(template, 3 + (i % 2)),
-            {"commitment_choice": f"private comment {i}"},
-        )
-    out = tmp_path / "s.xlsx"
-    run_consolidate(ConsolidateOptions(paths=[returns], output=out, level="partnership"))
-    wb = openpyxl.load_workbook(out)
-    assert "Data" not in wb.sheetnames
-    assert "Returns log" not in wb.sheetnames
-    text = " ".join(
-        str(c.value) for ws in wb.worksheets for r in ws.iter_rows() for c in r if c.value
-    )
-    assert "private comment" not in text
-    for w in round1.workbooks:
-        assert w.partner not in text
+    sheets = openpyxl.load_workbook(out).sheetnames
+    assert [name for name in sheets if name.startswith("Compare")] == ["Compare 1 one"]
 
 
 # --- the command line -----------------------------------------------------------------
