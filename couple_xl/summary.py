@@ -266,11 +266,13 @@ class _Sheet:
     ) -> None:
         """One conditional format over a block of cells, and over ``more`` blocks (its
         formula is written for the first block's top-left cell, and shifts with each)."""
-        # Cut to the sheet: XlsxWriter drops, without a word, a rule whose range runs past it.
-        blocks = [b for b in map(self._within, [(first_row, first_col, last_row, last_col),
-                                                *more]) if b]  # fmt: skip
-        if not blocks:
+        # Cut to the sheet: XlsxWriter drops, without a word, a rule whose range runs past
+        # it. The formula is the first block's, so without that block there is no rule (the
+        # other blocks, further down or right, are past the sheet too).
+        first = self._within((first_row, first_col, last_row, last_col))
+        if first is None:
             return
+        blocks = [first, *(b for b in map(self._within, more) if b)]
         options = {"type": "formula", "criteria": criteria, "format": self.book.highlights[style]}
         if len(blocks) > 1:
             options["multi_range"] = " ".join(_block(*b) for b in blocks)
@@ -292,14 +294,22 @@ class _Sheet:
         where = Location(sheet=self.ws.name)
         found = []
         if self.rows_needed:
+            first, last = self.limits.rows + 1, self.rows_needed
+            rows = f"row {first:,} is" if first == last else f"rows {first:,} to {last:,} are"
             found.append(Finding(
-                f"rows {self.limits.rows + 1:,} to {self.rows_needed:,} are left out: an "
-                f"Excel sheet ends at row {self.limits.rows:,}", where))  # fmt: skip
+                f"{rows} left out: an Excel sheet ends at row {self.limits.rows:,}", where
+            ))  # fmt: skip
         if self.columns_needed:
             first, last = self.limits.columns, self.columns_needed - 1
+            columns = (
+                f"column {column_letters(first)} is"
+                if first == last
+                else f"columns {column_letters(first)} to {column_letters(last)} are"
+            )
             found.append(Finding(
-                f"columns {column_letters(first)} to {column_letters(last)} are left out: an "
-                f"Excel sheet ends at column {column_letters(first - 1)}", where))  # fmt: skip
+                f"{columns} left out: an Excel sheet ends at column {column_letters(first - 1)}",
+                where,
+            ))  # fmt: skip
         return found
 
 

@@ -211,7 +211,7 @@ def test_rows_and_columns_past_the_sheet_are_reported_exactly(tmp_path, template
     assert ("Questions", f"rows 13 to {5 + questions} are left out: an Excel sheet ends at "
             "row 12") in said  # fmt: skip
     # The returns log has 14 columns: the 14th, SHA-256 (N), is past a 13-column sheet.
-    assert ("Returns log", "columns N to N are left out: an Excel sheet ends at column M") in said
+    assert ("Returns log", "column N is left out: an Excel sheet ends at column M") in said
     wb = openpyxl.load_workbook(out)
     ws = wb["Questions"]
     assert ws.max_row == 12
