@@ -10,8 +10,9 @@ passes through ``audience_view``, which keeps what the audience may see and noth
   spread, SD, agreement, bands, overall, weakest and strongest principle, returned x of
   y, how many have not returned, the progress of agreed actions as counts) and the
   suggested actions without who suggested them;
-- **anonymised**: respondents are numbered (*Respondent 1*), and their names and roles are
-  left out everywhere, the file names and messages of the returns log included.
+- **anonymised**: respondents are numbered (*Respondent 1*), their names and roles are
+  left out, and their names and every email address are replaced in the file names and
+  messages of the returns log too.
 
 The view is plain, immutable data. Every writer (the summary workbook, the CSV and JSON
 exports, the trustees' report) takes it and writes what it holds: none of them sees the
@@ -38,7 +39,7 @@ from .templates import Template
 
 NO_ANSWER = "no answer"  # the views of an agreed action that chose no status
 RESPONDENT = "Respondent {}"  # how a respondent is named when names are left out
-REDACTED = "(respondent)"  # a respondent's name or role in a file name or message
+REDACTED = "(respondent)"  # a respondent's name in a file name or message
 REDACTED_EMAIL = "(email address)"
 
 
@@ -611,25 +612,24 @@ _WORD = re.compile(r"\w+")
 
 
 def _redactor(result: Consolidation) -> Callable[[str], str]:
-    """Replaces, in a file name or a message, every respondent name or role typed in any
-    return read (whole words, any case, any spacing) and every email address: a file
-    saved under a respondent's name, or an email's sender, must not name them either."""
-    typed = {
-        " ".join(text.split())
-        for f in result.files
-        if f.record is not None
-        for text in (f.record.respondent_name, f.record.respondent_role)
-    }
-    # By first word, so that a message is searched only for the names that could be in it.
+    """Replaces, in a file name or a message, every respondent's name typed in any return
+    read, and every email address: a file saved under a respondent's name, or the sender
+    of the email it came in, must not name them either. A name of several words matches in
+    any case and with any spaces, hyphens, dots or underscores between its words (as in
+    "ottoline-quimby.xlsx"); a one-word name only as typed, so that a respondent called
+    Will leaves the word "will" alone. Roles are left: "Lead" or "Partner" would take
+    words out of every message, and a role names nobody on its own."""
+    names = {" ".join(f.record.respondent_name.split()) for f in result.files if f.record}
+    # By first word, so that a text is searched only for the names that could be in it.
     by_first: dict[str, list[re.Pattern[str]]] = {}
-    for text in sorted((t for t in typed if len(t) >= 2), key=len, reverse=True):
-        words = _WORD.findall(text.casefold())
-        if not words:
+    for name in sorted((n for n in names if len(n) >= 2), key=len, reverse=True):
+        words = name.split()
+        first = _WORD.findall(words[0].casefold())
+        if not first:
             continue
-        pattern = r"\s+".join(re.escape(w) for w in text.split())
-        by_first.setdefault(words[0], []).append(
-            re.compile(rf"(?<!\w){pattern}(?!\w)", re.IGNORECASE)
-        )
+        pattern = r"[\s._-]+".join(re.escape(w) for w in words)
+        flags = re.IGNORECASE if len(words) > 1 else 0
+        by_first.setdefault(first[0], []).append(re.compile(rf"(?<!\w){pattern}(?!\w)", flags))
 
     def redact(text: str) -> str:
         text = _EMAIL.sub(REDACTED_EMAIL, text)

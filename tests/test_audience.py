@@ -351,3 +351,23 @@ def test_the_json_lists_each_rounds_actions_saying_who_only_at_partner_level(wri
     named = json.loads(written["partner level"]["json"])["partnerships"][0]["rounds"][0]
     assert named["actions"][0]["partner"] == QUOKKA
     assert named["actions"][0]["respondent"] == OTTOLINE
+
+
+def test_names_in_file_names_and_messages_are_replaced_as_whole_names():
+    from types import SimpleNamespace
+
+    from couple_xl.audience import _redactor
+
+    def read(name: str) -> SimpleNamespace:
+        return SimpleNamespace(record=SimpleNamespace(respondent_name=name))
+
+    redact = _redactor(SimpleNamespace(files=[read("Ottoline  Quimby"), read("Will"), read("")]))
+    assert redact("returns/ottoline-quimby.xlsx") == "returns/(respondent).xlsx"
+    assert redact("sent by OTTOLINE QUIMBY <o.q@quimby.example>") == (
+        "sent by (respondent) <(email address)>"
+    )
+    # A one-word name only as typed; parts of longer words never.
+    assert redact("the later one will count; Will's copy") == (
+        "the later one will count; (respondent)'s copy"
+    )
+    assert redact("Ottolinea Quimbys and Willow") == "Ottolinea Quimbys and Willow"
