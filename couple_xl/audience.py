@@ -156,6 +156,8 @@ class PrincipleTotals:
     disagree: bool
     band: str | None
     change: float | None  # the mean minus the round before's, where both have one
+    # No mean, or some partner's score for it is provisional (its coverage too low).
+    provisional: bool
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ class RoundView:
     overall: float | None
     overall_band: str | None
     overall_change: float | None  # since the round before, where both have an overall
+    provisional: bool  # some principle is provisional (see PrincipleTotals)
     weakest: str | None  # principle id
     strongest: str | None
     previous: str | None  # the label of the round before, if any
@@ -387,6 +390,8 @@ class _Builder:
                 s.disagree,
                 s.band,
                 _change(s.mean, before.principle(p.id) if before else None),
+                s.mean is None
+                or any(pr.principles[p.id].provisional for pr in r.partners.values()),
             )
             for p in template.principles
             for s in (r.principles[p.id],)
@@ -421,6 +426,7 @@ class _Builder:
                 if before is None or r.overall is None or before.overall is None
                 else r.overall - before.overall
             ),
+            provisional=any(p.provisional for p in principles),
             weakest=r.weakest,
             strongest=max(means, key=lambda k: means[k]) if means else None,
             previous=before.round if before else None,

@@ -321,6 +321,7 @@ def test_the_round_totals_a_report_needs_by_hand(two_rounds):
     assert autumn.principle("commitment").change == pytest.approx(1.0)
     assert autumn.principle("execution").change == pytest.approx(0.5)
     assert spring.overall_change is None
+    assert not spring.provisional  # every statement answered by every partner
     assert autumn.overall_change == pytest.approx((4.0 + 5 * 3.5) / 6 - 3.0)
     (commitment,) = [q for q in autumn.questions if q.id == "commitment_choice"]
     assert (commitment.mean, commitment.spread, commitment.partners) == (4.0, 2.0, 2)
@@ -371,3 +372,23 @@ def test_names_in_file_names_and_messages_are_replaced_as_whole_names():
         "the later one will count; (respondent)'s copy"
     )
     assert redact("Ottolinea Quimbys and Willow") == "Ottolinea Quimbys and Willow"
+
+
+def test_a_round_is_provisional_where_a_partner_answered_too_little(tmp_path, template):
+    """A answers everything, B only Commitment's four statements: Commitment is complete
+    for both; every other principle is provisional, through B; so is the round."""
+    from tests.helpers import generate
+
+    sent = generate(tmp_path / "sent", partners=["A", "B"])
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    a, b = sent.workbooks
+    fill(a.path, returns / "a.xlsx", {q.id: 4 for _, q in template.questions})
+    fill(b.path, returns / "b.xlsx", {q.id: 4 for p, q in template.questions
+                                      if p.id == "commitment"})  # fmt: skip
+    (r,) = audience_view(consolidate([returns]), Audience(PARTNERSHIP)).partnerships[0].rounds
+    assert {p.id: p.provisional for p in r.principles} == {
+        "commitment": False, "outcomes": True, "understanding": True, "processes": True,
+        "leadership": True, "execution": True,
+    }  # fmt: skip
+    assert r.provisional
