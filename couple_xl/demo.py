@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, Location
+from .files import atomic_target, copy_atomically, write_text_atomically
 from .generate import RoundRequest, new_round
 from .inputs import PartnerEntry
 from .layout import (
@@ -132,7 +133,7 @@ def _prepare(folder: Path) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    (folder / MARKER).write_text("Made by couple-xl demo; safe to delete.\n", encoding="utf-8")
+    write_text_atomically(folder / MARKER, "Made by couple-xl demo; safe to delete.\n")
 
 
 def _answer(template: Template, rng: random.Random, mean: float) -> object:
@@ -179,7 +180,8 @@ def _plan_meeting(folder: Path, returns: Path, label: str) -> list[Path]:
         else:
             ws.cell(r, col["agreed"]).value = "No"
     agreed = folder / f"plan-{slug}-agreed.xlsx"
-    wb.save(agreed)
+    with atomic_target(agreed) as tmp:
+        wb.save(tmp)
     return [written, agreed]
 
 
@@ -218,7 +220,8 @@ def _fill(
         named(wb, status_name(action_id)).value = rng.choices(statuses, weights)[0]
         if rng.random() < 0.4:
             named(wb, note_name(action_id)).value = rng.choice(PROGRESS_NOTES)
-    wb.save(target)
+    with atomic_target(target) as tmp:
+        wb.save(tmp)
 
 
 def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:
@@ -250,7 +253,7 @@ def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:
             )
         )
         workbooks += [w.path for w in result.workbooks]
-        shutil.copy(result.manifest, returns_dir / result.manifest.name)
+        copy_atomically(result.manifest, returns_dir / result.manifest.name)
         last = index == len(ROUNDS) - 1
         for (name, _, respondent, role, view), written in zip(PARTNERS, result.workbooks):
             if last and name == MISSING_IN_LAST_ROUND:

@@ -1,6 +1,10 @@
-"""Atomic writes: a failure never leaves a half-written or temporary file."""
+"""Atomic writes: a failure never leaves a half-written or temporary file, and files get
+the permissions people expect."""
 
 from __future__ import annotations
+
+import os
+import stat
 
 import pytest
 
@@ -28,3 +32,39 @@ def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         write_half()
     assert target.read_bytes() == b"the old summary"
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+
+
+# --- permissions: a new file gets the umask's mode, a replaced one keeps its own -------
+
+posix_only = pytest.mark.skipif(os.name == "nt", reason="Windows has no umask or Unix modes")
+
+
+@pytest.fixture(params=[0o022, 0o077], ids=["umask022", "umask077"])
+def umask(request):
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@posix_only
+def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path, umask):
+    target = write_text_atomically(tmp_path / "new.csv", "a,b\n")
+    # 0666 less the umask, worked out by hand: 0644 under 022, 0600 under 077.
+    assert mode(target) == {0o022: 0o644, 0o077: 0o600}[umask]
+
+
+@posix_only
+@pytest.mark.parametrize("kept", [0o600, 0o640, 0o664])
+def test_a_replaced_file_keeps_its_mode(tmp_path, umask, kept):
+    target = tmp_path / "summary.xlsx"
+    target.write_bytes(b"old")
+    target.chmod(kept)
+    with atomic_target(target) as tmp:
+        tmp.write_bytes(b"new")
+    assert target.read_bytes() == b"new"
+    assert mode(target) == kept
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.xlsx"]
