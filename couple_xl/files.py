@@ -1,15 +1,21 @@
-"""Writing files so that a reader never sees half of one, with the permissions people
-expect."""
+"""Files: writing them so that a reader never sees half of one, with the permissions
+people expect, and turning file names read from inside files into paths that stay in
+their folder."""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .errors import Location
 
 # O_EXCL: never open a file, or follow a link, that someone else put under the temporary
 # name. O_BINARY matters on Windows only.
@@ -120,4 +126,68 @@ def copy_atomically(source: Path, path: Path) -> Path:
     the umask's mode rather than the source's)."""
     with atomic_target(path) as tmp:
         shutil.copyfile(source, tmp)
+    return path
+
+
+# --- file names read from inside files ------------------------------------------------
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Names Windows gives to devices, whatever the extension: opening one reads a device.
+_DEVICES = re.compile(
+    r"^(con|prn|aux|nul|conin\$|conout\$|(com|lpt)[0-9\u00b9\u00b2\u00b3])(\.|$)", re.IGNORECASE
+)
+
+
+def plain_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a plain file name, one that can only mean a file directly
+    inside a folder on every platform; None when it is one. Looks at the text only."""
+    if not name.strip():
+        return "it is empty"
+    if name.startswith(("\\\\", "//")):
+        return "it is a network path"
+    if _DRIVE.match(name):
+        return "it starts with a drive letter"
+    if name.startswith(("/", "\\")):
+        return "it is an absolute path"
+    parts = re.split(r"[/\\]", name)
+    if ".." in parts:
+        return "it leads up out of the folder ('..')"
+    if len(parts) > 1:
+        return "it names a folder as well as a file"
+    if not name.strip("."):
+        return "it names a folder, not a file"
+    if ":" in name:
+        return "it has a ':', which no file name on Windows can have"
+    if _CONTROL.search(name):
+        return "it has a control character in it"
+    if _DEVICES.match(name):
+        return "it is a name Windows keeps for a device"
+    return None
+
+
+def name_refusal(name: str, problem: str) -> str:
+    """The words of a refused file name: the name as it was written, and why."""
+    shown = _CONTROL.sub("?", name if len(name) <= 80 else name[:79] + "…")
+    return f"the file name '{shown}' cannot be used: {problem}"
+
+
+def name_in_folder(folder: Path, name: str, where: Location, instruction: str) -> Path:
+    """The path of the file ``name`` (read from inside a file, at ``where``) in ``folder``.
+
+    ReadError, located at ``where`` and ending with ``instruction``, for a name that is
+    not a plain file name (see plain_name_problem) or that is a symbolic link leading out
+    of the folder. The file itself is neither opened nor required to exist.
+    """
+    from .errors import ReadError
+
+    problem = plain_name_problem(name)
+    path = folder / name
+    if problem is None and path.is_symlink():
+        # A link may point to a file beside it, or below it; anything else is refused.
+        real, base = resolved(path), resolved(folder)
+        if not real.is_relative_to(base) or real == base:
+            problem = "it is a link to a file outside the folder"
+    if problem is not None:
+        raise ReadError(f"{name_refusal(name, problem)}; {instruction}", where)
     return path

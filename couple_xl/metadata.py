@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from .errors import Location, ReadError
+from .files import name_refusal, plain_name_problem
 
 FORMAT = "couple_xl/1"
 # Prefix of the custom document properties that carry the metadata.
@@ -70,6 +71,17 @@ PartnershipName = _name(MAX_PARTNERSHIP_NAME)
 Label = _name(MAX_LABEL)
 
 
+def _plain_file_name(name: str) -> str:
+    problem = plain_name_problem(name)
+    if problem is not None:
+        raise ValueError(name_refusal(name, problem))
+    return name
+
+
+# A file name written inside a file: a plain name in that file's folder, never a path.
+FileName = Annotated[str, AfterValidator(_plain_file_name)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -106,7 +118,7 @@ class WorkbookMetadata(_Model):
 class ManifestPartner(_Model):
     partner: Name
     return_id: _pattern(RETURN_ID)
-    file: str
+    file: FileName
     email: str = ""
     contact: str = ""
 
@@ -131,10 +143,19 @@ class Manifest(_Model):
 
 
 def validation_problem(err: ValidationError) -> tuple[str, str]:
-    """The key path and message of a pydantic error's first problem."""
+    """The key path (``partners[0].file``) and message of a pydantic error's first problem."""
     first = err.errors(include_url=False)[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    return key, first["msg"].removeprefix("Value error, ")
+    key = ""
+    for part in first["loc"]:
+        key += f"[{part}]" if isinstance(part, int) else ("." if key else "") + str(part)
+    return key or "(top level)", first["msg"].removeprefix("Value error, ")
+
+
+# What to do about a manifest whose workbook file name is refused.
+MANIFEST_FILES = (
+    "a manifest names each workbook by its file name alone, and the workbook must be in "
+    "the manifest's folder: use the folder and manifest `couple-xl new` wrote, unedited"
+)
 
 
 def read_manifest(path: str | Path) -> Manifest:
@@ -149,6 +170,10 @@ def read_manifest(path: str | Path) -> Manifest:
             return Manifest.model_validate_json(data)
         except ValidationError as err:
             key, message = validation_problem(err)
+            if key.startswith("partners[") and key.endswith("].file"):
+                raise ReadError(
+                    f"{message}; {MANIFEST_FILES}", Location(file=path, key=key)
+                ) from None
             raise ReadError(
                 f"not a couple_xl manifest ({message}): use the manifest `couple-xl new` "
                 "wrote, unedited",

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from .consolidate import REJECTED, Consolidation, consolidate
 from .drafts import Drafts, Invitation, write_drafts
-from .errors import Severity
+from .errors import CoupleError, Location, ProblemsError, Severity
+from .files import name_in_folder
 from .inputs import due_in_words
-from .metadata import read_manifest
+from .metadata import MANIFEST_FILES, Manifest, read_manifest
 
 
 @dataclass
@@ -25,9 +26,12 @@ class Reminders:
 def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders:
     """Write reminders for the partners of a manifest with no counted return among
     ``returns``. A partner whose files were rejected is told why (where the file said
-    whose it was). The original workbooks must be beside the manifest, as `new` wrote them.
+    whose it was). The original workbooks must be beside the manifest, as `new` wrote them;
+    a file name in the manifest that leads anywhere else stops the run before anything is
+    read or written (ProblemsError, each with its key).
     """
     manifest = read_manifest(manifest_path)
+    workbooks = _workbooks(manifest_path, manifest)
     result = consolidate(returns, partnership=manifest.partnership_id)
     returned = {r.meta.return_id for r in result.records if r.meta.round == manifest.round}
     rejected: dict[str, list[str]] = {}
@@ -41,7 +45,7 @@ def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders
         if partner.return_id in returned:
             continue
         out.missing.append(partner.partner)
-        workbook = manifest_path.parent / partner.file
+        workbook = workbooks[partner.return_id]
         if not workbook.is_file():
             out.no_workbook.append(partner.partner)
             continue
@@ -65,3 +69,21 @@ def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders
             reminder=True,
         )
     return out
+
+
+def _workbooks(manifest_path: Path, manifest: Manifest) -> dict[str, Path]:
+    """Each partner's workbook (by return id), every name checked to stay in the
+    manifest's folder; ProblemsError lists each one that does not."""
+    found: dict[str, Path] = {}
+    problems: list[CoupleError] = []
+    for i, partner in enumerate(manifest.partners):
+        where = Location(file=manifest_path, key=f"partners[{i}].file")
+        try:
+            found[partner.return_id] = name_in_folder(
+                manifest_path.parent, partner.file, where, MANIFEST_FILES
+            )
+        except CoupleError as err:
+            problems.append(err)
+    if problems:
+        raise ProblemsError(problems)
+    return found

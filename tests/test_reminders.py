@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from email import policy
 from email.parser import BytesParser
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from couple_xl.cli import main
@@ -76,4 +79,70 @@ def test_remind_with_nobody_missing_says_so(tmp_path, template):
     )
     assert result.exit_code == 0
     assert result.output == "Every partner's return has arrived and counts: no reminders needed.\n"
+    assert not out.exists()
+
+
+def _evil_manifest(round_, folder, file_name, email="x@example.org"):
+    """The round's manifest, edited: its first partner's workbook file and email."""
+    data = json.loads(round_.manifest.read_text(encoding="utf-8"))
+    data["partners"][0]["file"] = file_name
+    data["partners"][0]["email"] = email
+    path = folder / "evil.manifest.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("file_name", "why"),
+    [
+        ("../../../../../etc/passwd", "it leads up out of the folder ('..')"),
+        ("/etc/passwd", "it is an absolute path"),
+        ("C:\\Windows\\win.ini", "it starts with a drive letter"),
+        ("\\\\server\\share\\secret.xlsx", "it is a network path"),
+        ("sub/alpha.xlsx", "it names a folder as well as a file"),
+    ],
+)
+def test_a_manifest_naming_a_file_outside_its_folder_is_refused(tmp_path, file_name, why):
+    round_ = generate(tmp_path / "sent", partners=["Alpha", "Beta"])
+    evil = _evil_manifest(round_, tmp_path / "sent", file_name)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "rem"
+    result = CliRunner().invoke(main, ["remind", str(evil), str(empty), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    said = (
+        f"Error: {evil}: partners[0].file: the file name '{file_name}' cannot be used: {why}; "
+        "a manifest names each workbook by its file name alone"
+    )
+    assert said in result.output
+    assert not out.exists()  # nothing attached, nothing written
+    # consolidate refuses the same manifest, with the same key.
+    summary = tmp_path / "s.xlsx"
+    result = CliRunner().invoke(main, ["consolidate", str(evil), "-o", str(summary)])
+    assert result.exit_code == 1
+    assert f"rejected: {evil}: partners[0].file: the file name '{file_name}'" in result.output
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symbolic links need privileges on Windows")
+def test_a_link_in_the_sent_folder_to_a_file_outside_it_is_never_attached(tmp_path):
+    round_ = generate(tmp_path / "sent", partners=["Alpha", "Beta"])
+    secret = tmp_path / "secret.xlsx"
+    secret.write_bytes(b"PK not for partners")
+    alpha = round_.workbooks[0].path
+    alpha.unlink()
+    alpha.symlink_to(secret)  # the manifest's own, plain, file name now leads outside
+    data = json.loads(round_.manifest.read_text(encoding="utf-8"))
+    data["partners"][0]["email"] = "alpha@example.org"
+    round_.manifest.write_text(json.dumps(data), encoding="utf-8")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "rem"
+    result = CliRunner().invoke(
+        main, ["remind", str(round_.manifest), str(empty), "--out", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    assert (
+        f"Error: {round_.manifest}: partners[0].file: the file name '{alpha.name}' cannot be "
+        "used: it is a link to a file outside the folder;"
+    ) in result.output
     assert not out.exists()
