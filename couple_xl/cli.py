@@ -279,14 +279,19 @@ def new(
 
 
 def _print_drafts(drafts, kind: str) -> None:
-    """Where the drafts and the send list are, and who has no email address."""
-    where = drafts.send_list.parent
-    click.echo(f"{len(drafts.written)} {kind} draft(s) and a send list in {where}:")
-    click.echo(f"  {drafts.send_list.name}  (open it in a browser if you use webmail)")
-    for path in drafts.written:
-        click.echo(f"  {path.name}")
-    if drafts.without_email:
-        click.echo(f"No email address for: {', '.join(drafts.without_email)}")
+    """Where the drafts and the send list are, and which workbook to send some other way
+    to each partner with no email address."""
+    if drafts.send_list is not None:
+        where = drafts.send_list.parent
+        click.echo(f"{len(drafts.written)} {kind} draft(s) and a send list in {where}:")
+        click.echo(f"  {drafts.send_list.name}  (open it in a browser if you use webmail)")
+        for path in drafts.written:
+            click.echo(f"  {path.name}")
+    for inv in drafts.without_email:
+        click.echo(
+            f"No email address for {inv.partner}: send them their workbook some other way: "
+            f"{inv.workbook}"
+        )
 
 
 @main.group()

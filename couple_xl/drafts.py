@@ -9,6 +9,7 @@ link that fills in the address, subject and body, and names the file to attach.
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
@@ -38,9 +39,11 @@ class Invitation:
 
 @dataclass
 class Drafts:
+    """The drafts written, and the partners who need their workbook sent another way."""
+
     written: list[Path] = field(default_factory=list)
-    send_list: Path | None = None
-    without_email: list[str] = field(default_factory=list)
+    send_list: Path | None = None  # None when no draft was written
+    without_email: list[Invitation] = field(default_factory=list)  # no address to write to
 
 
 def subject(partnership: str, round_label: str, reminder: bool = False) -> str:
@@ -95,15 +98,18 @@ def write_drafts(
     coordinator: str,
     reminder: bool = False,
 ) -> Drafts:
-    """Write a draft for each invitation with an address, and the send list."""
-    out = Drafts()
+    """Write a draft for each invitation with an address, and the send list. With no
+    address at all, nothing is written (not even the folder): the invitations are in
+    ``without_email``, for their workbooks to be sent some other way."""
+    out = Drafts(without_email=[inv for inv in invitations if not inv.email])
+    if len(out.without_email) == len(invitations):
+        return out
     make_folder(folder)
     reply_to = coordinator or "the partnership coordinator"
     sender = parse_contact(coordinator) if coordinator and "@" in coordinator else None
     rows = []
     for inv in invitations:
         if not inv.email:
-            out.without_email.append(inv.partner)
             continue
         greeting = inv.contact or f"colleagues at {inv.partner}"
         text = body(partnership, round_label, due, reply_to, greeting, inv.note)
@@ -130,12 +136,24 @@ def write_drafts(
         out.written.append(target)
         rows.append((inv, _mailto(inv.email, title, text)))
     out.send_list = write_text_atomically(
-        inside(folder, SEND_LIST), _send_list(rows, partnership, round_label, out.without_email)
+        inside(folder, SEND_LIST),
+        _send_list(rows, partnership, round_label, out.without_email, folder),
     )
     return out
 
 
-def _send_list(rows, partnership: str, round_label: str, without: list[str]) -> str:
+def where_from(workbook: Path, folder: Path) -> str:
+    """Where a workbook is, as seen from ``folder``: a relative path, or the absolute one
+    when there is none (another drive, on Windows)."""
+    try:
+        return os.path.relpath(workbook, folder)
+    except ValueError:
+        return str(workbook.absolute())
+
+
+def _send_list(
+    rows, partnership: str, round_label: str, without: list[Invitation], folder: Path
+) -> str:
     e = html.escape
     lines = [
         "<!DOCTYPE html>",
@@ -145,8 +163,8 @@ def _send_list(rows, partnership: str, round_label: str, without: list[str]) -> 
         "border-bottom:1px solid #ccc;text-align:left}</style></head><body>",
         f"<h1>Send list: {e(partnership)}, {e(round_label)}</h1>",
         "<p>For each partner: click <em>Write the email</em>, attach the workbook named in "
-        "the last column (the workbooks are one folder up from this page, beside the "
-        "<em>emails</em> folder), check the text, and send.</p>",
+        "the last column (where it is, from the folder of this page), check the text, and "
+        "send.</p>",
         "<table><tr><th>Partner</th><th>Email</th><th>Email to send</th><th>File to attach"
         "</th></tr>",
     ]
@@ -154,10 +172,17 @@ def _send_list(rows, partnership: str, round_label: str, without: list[str]) -> 
         lines.append(
             f"<tr><td>{e(inv.partner)}</td><td>{e(inv.email)}</td>"
             f'<td><a href="{e(link, quote=True)}">Write the email</a></td>'
-            f"<td>{e(inv.workbook.name)}</td></tr>"
+            f"<td>{e(where_from(inv.workbook, folder))}</td></tr>"
         )
     lines.append("</table>")
     if without:
-        lines.append("<p>No email address for: " + ", ".join(e(p) for p in without) + ".</p>")
+        lines.append(
+            "<p>No email address for these partners: send them their workbook some other "
+            "way (where it is, from the folder of this page):</p><ul>"
+        )
+        lines += [
+            f"<li>{e(inv.partner)}: {e(where_from(inv.workbook, folder))}</li>" for inv in without
+        ]
+        lines.append("</ul>")
     lines.append("</body></html>")
     return "\n".join(lines) + "\n"

@@ -33,7 +33,11 @@ def test_new_with_email_writes_drafts_and_a_send_list(tmp_path):
          "Sam Lee <sam@example.org>", "--out", str(out), "--email"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "No email address for: No Address Ltd" in result.output
+    no_address = out / "riverside-food-partnership_autumn-2026_no-address-ltd.xlsx"
+    assert (
+        f"No email address for No Address Ltd: send them their workbook some other way: "
+        f"{no_address}\n"
+    ) in result.output
     manifest = read_manifest(next(out.glob("*.manifest.json")))
     ids = {p.partner: p.return_id for p in manifest.partners}
     drafts = sorted((out / "emails").glob("*.eml"))
@@ -67,6 +71,9 @@ def test_new_with_email_writes_drafts_and_a_send_list(tmp_path):
     assert len(links) == 2
     assert all(link.startswith("mailto:") and len(link) < MAILTO_LIMIT for link in links)
     assert any("bold@example.org" in link for link in links)
+    # The page says where each workbook is, from its own folder, and who has no address.
+    assert "<td>../riverside-food-partnership_autumn-2026_age-uk-riverside.xlsx</td>" in page
+    assert f"<li>No Address Ltd: ../{no_address.name}</li>" in page
 
 
 def test_a_control_character_in_an_email_address_is_refused_with_its_row(tmp_path):

@@ -146,3 +146,21 @@ def test_a_link_in_the_sent_folder_to_a_file_outside_it_is_never_attached(tmp_pa
         "used: it is a link to a file outside the folder;"
     ) in result.output
     assert not out.exists()
+
+
+def test_remind_names_the_workbook_to_send_a_partner_with_no_address(tmp_path, template):
+    round_ = generate(tmp_path / "sent", partners=["Alpha", "Beta"])  # no addresses at all
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    fill(round_.workbooks[0].path, returns / "a.xlsx", {q.id: 3 for _, q in template.questions})
+    out = tmp_path / "reminders"
+    result = CliRunner().invoke(
+        main, ["remind", str(round_.manifest), str(returns), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Not yet returned: Beta\n"
+        "No email address for Beta: send them their workbook some other way: "
+        f"{round_.workbooks[1].path}\n"
+    )
+    assert not out.exists()  # no empty send list, no empty folder
