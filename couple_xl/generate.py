@@ -108,9 +108,8 @@ def new_round(request: RoundRequest) -> RoundResult:
 
         agreed = read_plan(request.plan, pid).actions
     out = request.out_dir
-    prefix = (
-        f"{safe_component(name, 'partnership')[:30]}_{safe_component(round_label, 'round')[:20]}"
-    )
+    # Shortened at a word boundary: "northfield-community-food", not "…-food-part".
+    prefix = f"{safe_component(name, 'partnership', 30)}_{safe_component(round_label, 'round', 20)}"
     stems = [f"{prefix}_{safe_component(p.name, 'partner')}" for p in request.partners]
     filenames = unique_filenames(stems, ".xlsx")
     manifest_name = f"{prefix}{MANIFEST_SUFFIX}"

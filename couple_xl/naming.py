@@ -28,7 +28,9 @@ def normalise_name(name: str) -> str:
 
 
 def slugify(text: str, max_length: int = MAX_SLUG) -> str:
-    """Lower-case ASCII words joined by hyphens; '' when nothing readable is left."""
+    """Lower-case ASCII words joined by hyphens, shortened at a word boundary (a single
+    longer word is cut); '' when nothing readable is left. Partnership ids are made by it,
+    so how it shortens must never change."""
     text = text.translate(_TRANSLITERATE)
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
@@ -53,9 +55,10 @@ def partnership_id(name: str) -> str:
     return slugify(normal) or f"p-{short_hash(normal)}"
 
 
-def safe_component(text: str, fallback: str) -> str:
-    """A slug usable as part of a file name on every platform."""
-    slug = slugify(text) or f"{fallback}-{short_hash(normalise_name(text))}"
+def safe_component(text: str, fallback: str, max_length: int = MAX_SLUG) -> str:
+    """A slug usable as part of a file name on every platform, at most ``max_length``
+    characters of it from ``text`` (shortened at a word boundary)."""
+    slug = slugify(text, max_length) or f"{fallback}-{short_hash(normalise_name(text))}"
     if slug in WINDOWS_RESERVED:
         slug = f"{slug}-{fallback}"
     return slug

@@ -25,6 +25,7 @@ from couple_xl.naming import (
     safe_component,
     unique_filenames,
 )
+from tests.helpers import generate
 
 
 @pytest.mark.parametrize(
@@ -179,3 +180,31 @@ def test_inside_refuses_escapes(tmp_path):
     for bad in ["../x.xlsx", "sub/x.xlsx", "/etc/passwd"]:
         with pytest.raises(ValueError, match="not a plain file name"):
             inside(tmp_path, bad)
+
+
+def test_file_names_are_shortened_at_a_word_boundary(tmp_path):
+    sent = generate(
+        tmp_path / "sent",
+        partnership_name="Northfield Community Food Partnership",
+        partners=["Northfield Community Food Partnership North Branch",
+                  "Northfield Community Food Partnership South Branch", "Age UK"],
+        round_label="Autumn 2026 second review round",
+    )  # fmt: skip
+    # By hand: 30 characters of the partnership's slug end inside "partnership", 20 of
+    # the round's inside "review", 40 of the partners' inside "north"/"south", which then
+    # differ by a number.
+    prefix = "northfield-community-food_autumn-2026-second"
+    assert sent.manifest.name == f"{prefix}.manifest.json"
+    assert [w.path.name for w in sent.workbooks] == [
+        f"{prefix}_northfield-community-food-partnership.xlsx",
+        f"{prefix}_northfield-community-food-partnership-2.xlsx",
+        f"{prefix}_age-uk.xlsx",
+    ]
+
+
+def test_safe_component_keeps_whole_words():
+    assert safe_component("Northfield Community Food Partnership", "p", 30) == (
+        "northfield-community-food"
+    )
+    assert safe_component("Supercalifragilisticexpialidocious", "p", 10) == "supercalif"
+    assert safe_component("con tractors", "p", 5) == "con-p"  # still never a device name
