@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__, excel
@@ -12,7 +12,7 @@ from .actions import AgreedAction
 from .drafts import Drafts, Invitation, write_drafts
 from .errors import InputError, Location, OutputExistsError
 from .files import make_folder, write_text_atomically
-from .inputs import PartnerEntry, clean_text, due_in_words
+from .inputs import PartnerEntry, clean_text, due_in_words, parse_contact
 from .metadata import (
     MANIFEST_SUFFIX,
     MAX_LABEL,
@@ -99,6 +99,8 @@ def new_round(request: RoundRequest) -> RoundResult:
         Location(key="--round"),
         MAX_LABEL,
     )
+    if request.contact.strip():  # the command line checked it already; other callers too
+        request = replace(request, contact=str(parse_contact(request.contact)))
     warnings = _warnings(request, name)
 
     # The plan is read before anything is written: a bad plan stops the round.

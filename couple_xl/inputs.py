@@ -93,16 +93,34 @@ class Contact:
         return self.name or self.email
 
 
+CONTACT_EXAMPLE = '"Sam Lee <sam@example.org>"'
+# "priya at northfield dot org", "priya(at)northfield.org": an address with its @ written
+# out, as people do to fool harvesters.
+_SPELLED_AT = re.compile(r"[\s(\[{]at[\s)\]}]|[\s(\[{]dot[\s)\]}]", re.IGNORECASE)
+
+
 def parse_contact(text: str) -> Contact:
-    """Parse "Name <email>", a bare email, or a bare name."""
+    """Parse "Name <email>" or a bare email. A contact must carry an email address:
+    partners are told to return their workbook to it, and drafts are sent from it."""
     text = clean_text(text, "contact", Location(key="--contact"), 320) if text.strip() else ""
+    if not text:
+        raise InputError(f"the contact is empty: give a name and email address, for example "
+                         f"{CONTACT_EXAMPLE}")  # fmt: skip
     if "@" not in text:
-        if not text:
-            raise InputError('the contact is empty: give "NAME <EMAIL>"')
-        return Contact(text, "")
+        if _SPELLED_AT.search(f" {text} "):
+            raise InputError(
+                f"contact '{text}' looks like an email address with its @ written out: "
+                f"write the address with @, for example {CONTACT_EXAMPLE}"
+            )
+        raise InputError(
+            f"contact '{text}' has no email address: partners return their workbook to it, "
+            f"so give a name and email address, for example {CONTACT_EXAMPLE}"
+        )
     name, email = parseaddr(text)
     if not email or ("<" in text and ">" not in text):
-        raise InputError(f"contact '{text}' is not in the form \"NAME <EMAIL>\"")
+        raise InputError(
+            f"contact '{text}' is not in the form \"NAME <EMAIL>\": for example {CONTACT_EXAMPLE}"
+        )
     return Contact(name.strip(), check_email(email))
 
 

@@ -106,7 +106,21 @@ def test_new_needs_partners(run, tmp_path):
             "--contact",
             "Sam <sam@>",
             "Error: Invalid value for '--contact': contact 'Sam <sam@>' is not in the form "
-            '"NAME <EMAIL>"\n',
+            '"NAME <EMAIL>": for example "Sam Lee <sam@example.org>"\n',
+        ),
+        (
+            "--contact",
+            "priya at northfield",
+            "Error: Invalid value for '--contact': contact 'priya at northfield' looks like an "
+            "email address with its @ written out: write the address with @, for example "
+            '"Sam Lee <sam@example.org>"\n',
+        ),
+        (
+            "--contact",
+            "Priya Shah",
+            "Error: Invalid value for '--contact': contact 'Priya Shah' has no email address: "
+            "partners return their workbook to it, so give a name and email address, for "
+            'example "Sam Lee <sam@example.org>"\n',
         ),
     ],
 )

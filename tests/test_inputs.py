@@ -68,7 +68,12 @@ def test_parse_date_refuses(text, message):
 def test_parse_contact():
     assert str(parse_contact("Sam Lee <sam@example.org>")) == "Sam Lee <sam@example.org>"
     assert str(parse_contact("sam@example.org")) == "sam@example.org"
-    assert str(parse_contact("Sam Lee")) == "Sam Lee"
+    # A contact is where partners send their workbook: it must carry an address.
+    with pytest.raises(InputError, match="contact 'Sam Lee' has no email address"):
+        parse_contact("Sam Lee")
+    for mangled in ("priya at northfield", "priya(at)northfield.org", "priya [at] nf dot org"):
+        with pytest.raises(InputError, match="looks like an email address with its @ written"):
+            parse_contact(mangled)
     with pytest.raises(InputError, match="'sam@x' is not an email address"):
         parse_contact("Sam <sam@x>")
     with pytest.raises(InputError, match='is not in the form "NAME <EMAIL>"'):
@@ -208,3 +213,9 @@ def test_safe_component_keeps_whole_words():
     )
     assert safe_component("Supercalifragilisticexpialidocious", "p", 10) == "supercalif"
     assert safe_component("con tractors", "p", 5) == "con-p"  # still never a device name
+
+
+def test_new_refuses_a_contact_without_an_address(tmp_path):
+    with pytest.raises(InputError, match="contact 'Sam Lee' has no email address"):
+        generate(tmp_path / "sent", contact="Sam Lee")
+    assert not (tmp_path / "sent").exists()
