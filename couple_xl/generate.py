@@ -61,6 +61,7 @@ class RoundResult:
     round_label: str
     workbooks: list[WrittenWorkbook]
     manifest: Path
+    round_id: str = ""
     warnings: list[str] = field(default_factory=list)
     drafts: Drafts | None = None
     agreed: list[AgreedAction] = field(default_factory=list)
@@ -127,8 +128,11 @@ def new_round(request: RoundRequest) -> RoundResult:
                 )
 
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    # Random, not derived from the date or the label: two rounds sent on one day (or
+    # under one label) are still two rounds, and their action ids never meet.
+    round_id = uuid.uuid4().hex
     template = request.template
-    written = _write_workbooks(request, targets, pid, name, round_label, created, agreed)
+    written = _write_workbooks(request, targets, pid, name, round_label, created, round_id, agreed)
 
     manifest = Manifest(
         partnership_id=pid,
@@ -140,6 +144,7 @@ def new_round(request: RoundRequest) -> RoundResult:
         template_id=template.id,
         template_version=template.version,
         created=created,
+        round_id=round_id,
         partners=[
             ManifestPartner(
                 partner=w.partner,
@@ -166,7 +171,7 @@ def new_round(request: RoundRequest) -> RoundResult:
             due_in_words(request.due_date),
             request.contact,
         )
-    return RoundResult(pid, round_label, written, manifest_path, warnings, drafts, agreed)
+    return RoundResult(pid, round_label, written, manifest_path, round_id, warnings, drafts, agreed)
 
 
 def _warnings(request: RoundRequest, name: str) -> list[str]:
@@ -195,6 +200,7 @@ def _write_workbooks(
     name: str,
     round_label: str,
     created: dt.datetime,
+    round_id: str,
     agreed: list[AgreedAction],
 ) -> list[WrittenWorkbook]:
     template = request.template
@@ -214,6 +220,7 @@ def _write_workbooks(
             return_id=uuid.uuid4().hex,
             created=created,
             generator=f"couple_xl {__version__}",
+            round_id=round_id,
         )
         write_workbook(template, meta, target, request.scoring_mode, request.embed_lite, agreed)
         written.append(WrittenWorkbook(entry.name, target, meta.return_id))

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import Location, ReadError
 from .files import name_refusal, plain_name_problem
@@ -34,6 +43,7 @@ MAX_LABEL = 80  # round labels
 PARTNERSHIP_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_PARTNERSHIP_ID = 40
 RETURN_ID = r"^[0-9a-f]{32}$"
+ROUND_ID = RETURN_ID  # random at `new`, or derived for rounds sent before round ids
 TEMPLATE_ID = r"^[a-z][a-z0-9_]{0,39}$"
 TEMPLATE_VERSION = r"^\d+(\.\d+){0,2}$"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -81,6 +91,29 @@ def _plain_file_name(name: str) -> str:
 # A file name written inside a file: a plain name in that file's folder, never a path.
 FileName = Annotated[str, AfterValidator(_plain_file_name)]
 
+_DATETIME = TypeAdapter(dt.datetime)
+
+
+def derived_round_id(partnership_id: str, round_label: str, created: dt.datetime) -> str:
+    """The round id of a round sent before rounds had one: every workbook of a round and
+    its manifest carry the same partnership, label and creation time (to the second), so
+    each derives the same id, and two rounds never do unless all three are equal."""
+    text = f"couple_xl round\n{partnership_id}\n{round_label}\n{created.isoformat()}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _with_round_id(data: Any) -> Any:
+    """``data`` with its round id derived when it has none (see derived_round_id); left
+    as it is when the fields it is derived from are themselves wrong (they are reported)."""
+    if not isinstance(data, dict) or data.get("round_id"):
+        return data
+    try:
+        created = _DATETIME.validate_python(data.get("created"))
+        derived = derived_round_id(str(data["partnership_id"]), str(data["round"]), created)
+    except (ValidationError, KeyError):
+        return data
+    return {**data, "round_id": derived}
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -106,6 +139,14 @@ class WorkbookMetadata(_Model):
     return_id: _pattern(RETURN_ID)
     created: dt.datetime
     generator: _name(100)
+    # The round's own identity, shared by every workbook of one `new`; action ids are
+    # derived from it. Returns made before it existed get it derived from `created`.
+    round_id: _pattern(ROUND_ID)
+
+    @model_validator(mode="before")
+    @classmethod
+    def derive_round_id(cls, data: Any) -> Any:
+        return _with_round_id(data)
 
     def as_strings(self) -> dict[str, str]:
         """Every field as text, in field order; '' for a missing value."""
@@ -137,6 +178,12 @@ class Manifest(_Model):
     template_version: str
     created: dt.datetime
     partners: list[ManifestPartner]
+    round_id: _pattern(ROUND_ID)  # as in the workbooks; derived for older manifests
+
+    @model_validator(mode="before")
+    @classmethod
+    def derive_round_id(cls, data: Any) -> Any:
+        return _with_round_id(data)
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
