@@ -8,7 +8,9 @@ rules here: no files, no spreadsheets.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -34,12 +36,34 @@ _BY_NORMAL.update({"dont know": DONT_KNOW, "do not know": DONT_KNOW})
 # An action id becomes part of a defined name (ACTION_STATUS_<id>): letters, digits and
 # underscores, starting with a letter, short enough for Excel's 255-character names.
 ACTION_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
+CODE_LENGTH = 8  # characters of an action id's code: 40 bits
 
 
-def action_id(round_date: dt.date, n: int) -> str:
-    """The n-th action id of a round, from its date. Two rounds may share a date, so the
-    plan skips every id agreed before (plan.plan_rows)."""
-    return f"a{round_date:%Y%m%d}_{n}"
+def suggestion_key(principle_id: str, text: str) -> str:
+    """What a suggestion is, whoever typed it and however: its principle and its text,
+    normalised (case, spacing, curly apostrophes)."""
+    return f"{principle_id}\n{normalise_text(text)}"
+
+
+def spare_key(n: int) -> str:
+    """What the n-th spare row of a round's plan is (1, 2, …)."""
+    return f"spare\n{n}"
+
+
+def action_id(round_date: dt.date, round_id: str, key: str, length: int = CODE_LENGTH) -> str:
+    """An action's id: ``a<round date>_<code>``, the code being the first ``length``
+    characters of the lower-case base32 SHA-256 of ``<round id>\\n<key>`` (see
+    suggestion_key and spare_key).
+
+    Derived from the round's own id and what the action is, never from a row number or
+    from earlier plans, so a late return adding rows shifts no id, and two rounds (on
+    one date or not) share one only by a 1 in 2**40 chance, which plan.plan_rows turns
+    into a longer code. Lower case and digits only, as Excel compares defined names
+    without case.
+    """
+    digest = hashlib.sha256(f"{round_id}\n{key}".encode()).digest()
+    code = base64.b32encode(digest).decode("ascii").lower()[:length]
+    return f"a{round_date:%Y%m%d}_{code}"
 
 
 def status_of(typed: Any) -> str | None:

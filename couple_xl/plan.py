@@ -3,10 +3,11 @@ in (which to do, reworded, who leads, by when), and that workbook read back for 
 next round (`couple-xl new --plan`).
 
 The plan's sheet holds one Excel table, CouplePlan, whose header names are a contract
-other tools can rely on (PLAN_COLUMNS). Each row has a stable action id: derived from
-the round's date, never one agreed before, and carried unchanged into later rounds while
-the action is open. The plan carries its partnership and round as document properties and on a
-hidden sheet, like a return, and says it is a plan, so consolidation skips it.
+other tools can rely on (PLAN_COLUMNS). Each row has a stable action id, derived from the
+round's id and the suggestion itself (actions.action_id), and carried unchanged into later
+rounds while the action is open. The plan carries its partnership and round as document
+properties and on a hidden sheet, like a return, and says it is a plan, so consolidation
+skips it.
 """
 
 from __future__ import annotations
@@ -15,14 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .actions import ACTION_ID, AgreedAction, action_id
+from .actions import (
+    ACTION_ID,
+    CODE_LENGTH,
+    AgreedAction,
+    action_id,
+    spare_key,
+    suggestion_key,
+)
 from .consolidate import Consolidation, PartnershipResult, RoundResult, consolidate
 from .errors import CoupleError, InputError, Location, PlanError
 from .files import atomic_target, make_folder, refuse_inputs, refuse_overwrite
 from .inputs import cell_text, in_words
 from .layout import META_FIRST_ROW, META_SHEET, META_TITLE, column_letters, wrapped_lines
 from .metadata import FORMAT, PLAN, PROPERTY_PREFIX
-from .scoring import normalise_text
 
 PLAN_SHEET = "Plan"
 PLAN_TABLE = "CouplePlan"
@@ -76,10 +83,26 @@ class Plan:
 # --- building the plan ---------------------------------------------------------------
 
 
+def round_identity(latest: RoundResult) -> str:
+    """The round id of a round as consolidated, from its returns and its manifest; when
+    returns of two `new` runs carry one label (a round made again with --force), the
+    later run's."""
+    found = [(r.meta.created, r.meta.round_id) for p in latest.partners.values()
+             for r in p.respondents]  # fmt: skip
+    if latest.manifest is not None:
+        found.append((latest.manifest.created, latest.manifest.round_id))
+    return max(found)[1]
+
+
 def plan_rows(partnership: PartnershipResult) -> tuple[RoundResult, list[PlanRow]]:
     """The latest round's plan: earlier agreed actions still open, then the round's
-    suggestions (identical ones once, naming every partner), then spare rows."""
+    suggestions (identical ones once, naming every partner), then spare rows.
+
+    Each new row's id comes from the round's id and what the row is (actions.action_id),
+    so making the plan again after more returns arrive keeps every id it gave before.
+    """
     latest = partnership.rounds[-1]
+    round_id = round_identity(latest)
     rows: list[PlanRow] = []
     for progress in latest.progress:
         if progress.closed:
@@ -87,36 +110,36 @@ def plan_rows(partnership: PartnershipResult) -> tuple[RoundResult, list[PlanRow
         a = progress.action
         rows.append(PlanRow(a.id, a.principle_id, a.text, ["agreed earlier"], a.lead, a.due,
                             YES, a.text, a.lead, a.due))  # fmt: skip
-    # Every id agreed so far, closed ones too: a new round dated like an earlier one
-    # must not give a new action an old action's id.
-    taken = {p.action.id for r in partnership.rounds for p in r.progress}
-    n = 0
+    # Ids are compared without case, as Excel compares names. Every id agreed so far
+    # counts, closed ones too: should a code ever repeat one (a 1 in 2**40 chance), it
+    # grows a character rather than give one id to two actions.
+    taken = {p.action.id.lower() for r in partnership.rounds for p in r.progress}
 
-    def next_id() -> str:
-        nonlocal n
-        n += 1
-        while action_id(latest.round_date, n) in taken:
-            n += 1
-        return action_id(latest.round_date, n)
+    def new_id(key: str) -> str:
+        length = CODE_LENGTH
+        while (aid := action_id(latest.round_date, round_id, key, length)).lower() in taken:
+            length += 1
+        taken.add(aid.lower())
+        return aid
 
-    by_text: dict[tuple[str, str], PlanRow] = {}
+    by_text: dict[str, PlanRow] = {}
     for principle in latest.template.principles:
         for partner, result in sorted(latest.partners.items()):
             for record in result.respondents:
                 for a in record.actions:
                     if a.principle_id != principle.id or not a.action.strip():
                         continue
-                    key = (principle.id, normalise_text(a.action))
+                    key = suggestion_key(principle.id, a.action)
                     row = by_text.get(key)
                     if row is None:
-                        row = PlanRow(next_id(), principle.id, a.action.strip(), [],
+                        row = PlanRow(new_id(key), principle.id, a.action.strip(), [],
                                       a.owner.strip(), a.by_when.strip(), "",
                                       a.action.strip())  # fmt: skip
                         by_text[key] = row
                         rows.append(row)
                     if partner not in row.suggested_by:
                         row.suggested_by.append(partner)
-    rows += [PlanRow(next_id()) for _ in range(SPARE_ROWS)]
+    rows += [PlanRow(new_id(spare_key(n))) for n in range(1, SPARE_ROWS + 1)]
     return latest, rows
 
 
@@ -168,6 +191,7 @@ def _identity(latest: RoundResult) -> dict[str, str]:
         "partnership_name": latest.partnership_name,
         "round": latest.round,
         "round_date": latest.round_date.isoformat(),
+        "round_id": round_identity(latest),
     }
 
 

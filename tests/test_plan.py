@@ -3,8 +3,10 @@ statuses the test itself types, and every kind of bad plan file refused with its
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
@@ -35,6 +37,19 @@ SUGGESTED = {
 
 def run(*args: str):
     return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def expected_id(round_date: dt.date, round_id: str, key: str) -> str:
+    """The README's rule for an action id, written out again: a<date>_ and the first 8
+    characters of the lower-case base32 SHA-256 of "<round id>\\n<key>"."""
+    digest = hashlib.sha256(f"{round_id}\n{key}".encode()).digest()
+    return f"a{round_date:%Y%m%d}_" + base64.b32encode(digest).decode().lower()[:8]
+
+
+def round_id_of(folder: Path) -> str:
+    """The round id in the manifest `new` wrote into ``folder``, read as plain JSON."""
+    (manifest,) = folder.glob("*.manifest.json")
+    return json.loads(manifest.read_text(encoding="utf-8"))["round_id"]
 
 
 def plan_table(path: Path) -> list[dict[str, str | None]]:
@@ -88,7 +103,7 @@ def cycle(tmp_path, template):
 
 
 def test_the_plan_lists_each_suggestion_once_with_spare_rows(cycle):
-    _, returns, plan = cycle
+    tmp_path, returns, plan = cycle
     rows = plan_table(plan)
     ids = [r["id"] for r in rows]
     assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", i) for i in ids)
@@ -100,6 +115,16 @@ def test_the_plan_lists_each_suggestion_once_with_spare_rows(cycle):
         ("leadership", "Meet every month", "Age UK Riverside"),
         ("execution", "Review the plan in March", "St Mark's Kitchen"),
     ]
+    # Each id from the round's id and the suggestion (principle id, text normalised by
+    # hand here), and each spare row's from the round's id and its number.
+    round_id = round_id_of(tmp_path / "sent1")
+    keys = [
+        "processes\nagree a referral form",
+        "leadership\nmeet every month",
+        "execution\nreview the plan in march",
+        *(f"spare\n{n}" for n in range(1, 6)),
+    ]
+    assert ids == [expected_id(ROUND_1, round_id, key) for key in keys]  # fmt: skip
     spare = [r for r in rows if not r["suggested action"]]
     assert len(spare) >= 5
     assert all(r["id"] and not r["agreed"] for r in spare)
@@ -234,7 +259,7 @@ def test_plan_new_consolidate_plan_again(cycle, template):
         ("other partnership", "this plan is for the partnership 'another-partnership'"),
         ("nothing agreed", "no row has agreed set to Yes"),
         ("agreed maybe", "cell G5: agreed is 'maybe': choose Yes or No"),
-        ("duplicate ids", "cell A6: the id 'a20261001_1' is also on row 5"),
+        ("duplicate ids", "cell A6: the id '{first}' is also on row 5"),
         ("renamed header", "cell G4: the column heading is 'agreed?', not 'agreed'"),
         ("agreed without id", "cell A6: an agreed row without an id"),
         ("a return", "this is a couple_xl return, not an action plan"),
@@ -273,7 +298,7 @@ def test_a_bad_plan_is_refused_with_its_place(cycle, case, says):
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert str(bad) in result.output
-    assert says in result.output
+    assert says.format(first=first) in result.output
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -315,3 +340,114 @@ def test_a_round_dated_like_the_last_never_reuses_a_closed_actions_id(cycle, tem
     assert spare not in new_ids
     assert referral not in new_ids
     assert len(set(new_ids)) == len(new_ids) >= 5
+
+
+# --- action ids: from the round's own id and the suggestion, never from a row ----------
+
+
+def _returns(template, sent, folder: Path, suggested: dict) -> Path:
+    folder.mkdir(exist_ok=True)
+    for w in sent.workbooks:
+        if w.partner in suggested:
+            fill(w.path, folder / f"{w.partner}.xlsx", {q.id: 3 for _, q in template.questions},
+                 actions=suggested[w.partner])  # fmt: skip
+    return folder
+
+
+def test_two_rounds_on_one_date_never_share_an_action_id(tmp_path, template):
+    # Both rounds default their date (and so their label) to today, as in the issue.
+    each = [x for p in PARTNERS for x in ("--partner", p)]
+    ids = []
+    for n in (1, 2):
+        sent = tmp_path / f"sent{n}"
+        result = run("new", "Riverside Food Partnership", *each, "--out", sent)
+        assert result.exit_code == 0, result.output
+        books = sorted(sent.glob("*.xlsx"))
+        returns = tmp_path / f"returns{n}"
+        returns.mkdir()
+        for book, (_, actions) in zip(books, sorted(SUGGESTED.items())):
+            actions = {p: [[f"{text} ({n})", *rest] for text, *rest in rows]
+                       for p, rows in actions.items()}  # fmt: skip
+            fill(book, returns / book.name, {q.id: 3 for _, q in template.questions},
+                 actions=actions)  # fmt: skip
+        result = run("plan", returns, "-o", tmp_path / f"plan{n}.xlsx")
+        assert result.exit_code == 0, result.output
+        rows = plan_table(tmp_path / f"plan{n}.xlsx")
+        today = dt.date.today()
+        assert all(r["id"].startswith(f"a{today:%Y%m%d}_") for r in rows)
+        ids.append({r["id"].lower() for r in rows})
+    assert len(ids[0]) == len(ids[1]) == 8  # three suggestions and five spare rows each
+    assert not ids[0] & ids[1]  # not even a spare row's
+
+
+def test_a_late_return_shifts_no_id(tmp_path, template):
+    sent = generate(tmp_path / "sent", partners=PARTNERS, round_label="Autumn",
+                    round_date=ROUND_1)  # fmt: skip
+    early = {p: SUGGESTED[p] for p in ("Riverside Foodbank", "St Mark's Kitchen")}
+    returns = _returns(template, sent, tmp_path / "returns", early)
+    assert run("plan", returns, "-o", tmp_path / "before.xlsx").exit_code == 0
+
+    def by_suggestion(rows) -> dict[tuple[str, str], str]:
+        """Row ids by principle and suggestion (case and spacing aside), spare rows by
+        their place among the spare rows."""
+        spare = iter(range(1, 100))
+        return {(r["principle"], " ".join(r["suggested action"].lower().split())
+                 if r["suggested action"] else f"spare {next(spare)}"): r["id"]
+                for r in rows}  # fmt: skip
+
+    before = by_suggestion(plan_table(tmp_path / "before.xlsx"))
+    # Age UK's return arrives late, with a suggestion under an earlier principle than
+    # any before (so it comes first in the plan) and one the Foodbank made too.
+    late = {"Age UK Riverside": {
+        "commitment": [["Sign the partnership agreement again", "", ""]],
+        "processes": [["Agree a referral form", "", ""]],
+    }}  # fmt: skip
+    _returns(template, sent, returns, late)
+    assert run("plan", returns, "-o", tmp_path / "after.xlsx").exit_code == 0
+    rows = plan_table(tmp_path / "after.xlsx")
+    after = by_suggestion(rows)
+    assert rows[0]["suggested action"] == "Sign the partnership agreement again"
+    assert len(before) == 7  # two suggestions and five spare rows
+    assert {k: after[k] for k in before} == before  # every one keeps its id
+    round_id = round_id_of(tmp_path / "sent")
+    assert rows[0]["id"] == expected_id(
+        ROUND_1, round_id, "commitment\nsign the partnership agreement again"
+    )
+
+
+def test_returns_and_manifests_from_before_round_ids_derive_one(tmp_path, template):
+    """A round sent before rounds had ids: its returns and manifest carry none, so each
+    derives it from the partnership, the label and the creation time they share."""
+    sent = generate(tmp_path / "sent", partners=PARTNERS[:2], round_label="Autumn",
+                    round_date=ROUND_1)  # fmt: skip
+    manifest = json.loads(sent.manifest.read_text(encoding="utf-8"))
+    assert manifest["round_id"] == sent.round_id
+    del manifest["round_id"]
+    sent.manifest.write_text(json.dumps(manifest), encoding="utf-8")
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for w in sent.workbooks:
+        answers = {q.id: 3 for _, q in template.questions}
+        actions = {"outcomes": [["Share the figures", "", ""]]}
+        path = fill(w.path, returns / f"{w.partner}.xlsx", answers, actions=actions)
+        wb = openpyxl.load_workbook(path)
+        assert custom_properties(wb)["couple.round_id"] == sent.round_id
+        wb.custom_doc_props.props = [p for p in wb.custom_doc_props.props
+                                     if p.name != "couple.round_id"]  # fmt: skip
+        for row in wb["_couple"].iter_rows():
+            if row[0].value == "round_id":
+                row[0].value = row[1].value = None
+        wb.save(path)
+    created = dt.datetime.fromisoformat(manifest["created"].replace("Z", "+00:00"))
+    text = f"couple_xl round\nriverside-food-partnership\nAutumn\n{created.isoformat()}"
+    derived = hashlib.sha256(text.encode()).hexdigest()[:32]
+    result = consolidate([returns, sent.manifest])
+    assert [f.verdict for f in result.files] == ["accepted"] * 2, [
+        str(x) for f in result.files for x in f.findings
+    ]
+    assert {r.meta.round_id for r in result.records} == {derived}
+    (partnership,) = result.partnerships
+    assert partnership.rounds[0].manifest.round_id == derived
+    assert run("plan", returns, sent.manifest, "-o", tmp_path / "plan.xlsx").exit_code == 0
+    first = plan_table(tmp_path / "plan.xlsx")[0]
+    assert first["id"] == expected_id(ROUND_1, derived, "outcomes\nshare the figures")
