@@ -74,6 +74,9 @@ def status_of(typed: Any) -> str | None:
     return _BY_NORMAL.get(normalise_text(typed))
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 @dataclass(frozen=True)
 class AgreedAction:
     """An action the partners agreed, as it is carried into the next round."""
@@ -82,7 +85,26 @@ class AgreedAction:
     principle_id: str
     text: str
     lead: str = ""
+    # YYYY-MM-DD when the plan gave a date; otherwise the words typed ("next board").
     due: str = ""
+
+    @property
+    def due_date(self) -> dt.date | None:
+        """The due date, when the plan gave one."""
+        if not _ISO_DATE.match(self.due):
+            return None
+        try:
+            return dt.date.fromisoformat(self.due)
+        except ValueError:
+            return None
+
+    @property
+    def due_shown(self) -> str:
+        """The due date as people read it ("31 July 2027"), or the words typed."""
+        from .inputs import in_words
+
+        due = self.due_date
+        return in_words(due) if due else self.due
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

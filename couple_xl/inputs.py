@@ -50,6 +50,49 @@ def parse_date(text: str, what: str = "date") -> dt.date:
         raise InputError(f"{what} '{text}' is not a real date ({err})") from None
 
 
+_MONTHS = {
+    name: n
+    for n, full in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"), start=1)
+    for name in (full, full[:3])
+} | {"sept": 9}  # fmt: skip
+_WORDS_DMY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
+_WORDS_MDY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_NUMERIC = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}$")
+
+
+def typed_date(text: str, what: str = "date") -> dt.date | None:
+    """The date a person typed, when it can only be one: YYYY-MM-DD (or YYYY/MM/DD),
+    DD/MM/YYYY as parse_date takes it, or in words ("30 June 2027", "June 30, 2027").
+    None when the text is not a date at all ("next board meeting"). InputError when it
+    is a date that could be read two ways (03/04/2027), or is not a real one."""
+    text = " ".join(text.split())
+    lowered = text.lower()
+    if m := _WORDS_DMY.match(lowered):
+        day, month, year = m.group(1), m.group(2), m.group(3)
+    elif m := _WORDS_MDY.match(lowered):
+        month, day, year = m.group(1), m.group(2), m.group(3)
+    elif m := _YMD.match(text):
+        return parse_date("-".join(m.groups()), what)
+    elif _NUMERIC.match(text):
+        if not (_ISO.match(text) or _DMY.match(text.replace("-", "/"))):
+            raise InputError(
+                f"{what} '{text}' cannot be read for certain: write it as YYYY-MM-DD, for "
+                "example 2027-07-31"
+            )
+        return parse_date(text if _ISO.match(text) else text.replace("-", "/"), what)
+    else:
+        return None
+    if month not in _MONTHS:
+        return None  # "3 weeks 2027", not a date
+    try:
+        return dt.date(int(year), _MONTHS[month], int(day))
+    except ValueError as err:
+        raise InputError(f"{what} '{text}' is not a real date ({err})") from None
+
+
 def in_words(date: dt.date) -> str:
     """A date as people read it: "18 December 2026"."""
     return date.strftime("%d %B %Y").lstrip("0")

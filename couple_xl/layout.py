@@ -164,6 +164,7 @@ def wrapped_lines(text: str, width: float, chars_per_unit: float) -> int:
 
 HEADER_COLOUR = "DCE6F1"
 INPUT_COLOUR = "FFF8DC"
+BORDER_COLOUR = "9CA3AF"  # the thin border of input cells and boxes
 
 BAND_STYLES = {
     scoring.STRENGTH: ("C6EFCE", "006100"),

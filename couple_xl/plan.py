@@ -7,11 +7,14 @@ other tools can rely on (PLAN_COLUMNS). Each row has a stable action id, derived
 round's id and the suggestion itself (actions.action_id), and carried unchanged into later
 rounds while the action is open. The plan carries its partnership and round as document
 properties and on a hidden sheet, like a return, and says it is a plan, so consolidation
-skips it.
+skips it. The principle column shows names; the hidden sheet keeps the principles' ids
+and names, so the reader maps a name (or an id) back to its id.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +30,19 @@ from .actions import (
 from .consolidate import Consolidation, PartnershipResult, RoundResult, consolidate
 from .errors import CoupleError, InputError, Location, PlanError
 from .files import atomic_target, make_folder, refuse_inputs, refuse_overwrite
-from .inputs import cell_text, in_words
-from .layout import META_FIRST_ROW, META_SHEET, META_TITLE, column_letters, wrapped_lines
+from .inputs import cell_text, in_words, typed_date
+from .layout import (
+    BORDER_COLOUR,
+    HEADER_COLOUR,
+    INPUT_COLOUR,
+    META_FIRST_ROW,
+    META_SHEET,
+    META_TITLE,
+    column_letters,
+    wrapped_lines,
+)
 from .metadata import FORMAT, PLAN, PROPERTY_PREFIX
+from .scoring import normalise_text
 
 PLAN_SHEET = "Plan"
 PLAN_TABLE = "CouplePlan"
@@ -45,6 +58,7 @@ PLAN_COLUMNS = (
     "lead",
     "due",
 )
+COLUMN = {name: i for i, name in enumerate(PLAN_COLUMNS)}
 SPARE_ROWS = 5
 YES, NO = "Yes", "No"
 
@@ -63,6 +77,11 @@ class PlanRow:
     agreed_text: str = ""
     lead: str = ""
     due: str = ""
+
+    @property
+    def spare(self) -> bool:
+        """A row for an action of the meeting's own (no suggestion, nothing carried)."""
+        return not self.suggested
 
     def values(self) -> list[str]:
         return [self.id, self.principle, self.suggested, ", ".join(self.suggested_by),
@@ -108,8 +127,8 @@ def plan_rows(partnership: PartnershipResult) -> tuple[RoundResult, list[PlanRow
         if progress.closed:
             continue
         a = progress.action
-        rows.append(PlanRow(a.id, a.principle_id, a.text, ["agreed earlier"], a.lead, a.due,
-                            YES, a.text, a.lead, a.due))  # fmt: skip
+        rows.append(PlanRow(a.id, a.principle_id, a.text, ["agreed earlier"], a.lead,
+                            a.due_shown, YES, a.text, a.lead, a.due))  # fmt: skip
     # Ids are compared without case, as Excel compares names. Every id agreed so far
     # counts, closed ones too: should a code ever repeat one (a 1 in 2**40 chance), it
     # grows a character rather than give one id to two actions.
@@ -182,6 +201,13 @@ def run_plan(options: PlanOptions, progress=None) -> PlanOutcome:
 
 # --- writing ---------------------------------------------------------------------
 
+# On the hidden sheet: each principle's id and name, as [[id, name], …], so that the
+# principle column can show names and still be read back as ids.
+PRINCIPLES_KEY = "principles_json"
+# The columns the meeting fills in, on every row; on a spare row, the principle too.
+INPUT_COLUMNS = ("agreed", "agreed action", "lead", "due")
+DATE_FORMAT = "d mmmm yyyy"  # "31 July 2027", as the workbooks write dates in words
+
 
 def _identity(latest: RoundResult) -> dict[str, str]:
     return {
@@ -195,13 +221,23 @@ def _identity(latest: RoundResult) -> dict[str, str]:
     }
 
 
+def _shown(row: PlanRow, names: dict[str, str]) -> list[str]:
+    """A row's cells as the plan shows them: principle names, due dates in words."""
+    values = row.values()
+    values[COLUMN["principle"]] = names.get(row.principle, row.principle)
+    values[COLUMN["due"]] = AgreedAction("", "", "", due=row.due).due_shown
+    return values
+
+
 def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
-    """Write the plan workbook atomically: one table, printable on A4."""
+    """Write the plan workbook atomically: one table, printable on A4, the cells to fill
+    in marked as the partner workbooks mark theirs."""
     import xlsxwriter
 
     from .excel import CUSTOM_PROPERTY, cut
 
     identity = _identity(latest)
+    names = {p.id: p.name for p in latest.template.principles}
     with atomic_target(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                             "strings_to_numbers": False,
@@ -211,50 +247,88 @@ def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
         for key, value in identity.items():
             wb.set_custom_property(PROPERTY_PREFIX + key, cut(value, CUSTOM_PROPERTY) or "-")
         ws = wb.add_worksheet(PLAN_SHEET)
-        wrap = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 10})
+        cell = {"text_wrap": True, "valign": "top", "font_size": 10}
+        wrap = wb.add_format(cell)
+        typed = {**cell, "bg_color": f"#{INPUT_COLOUR}", "border": 1,
+                 "border_color": f"#{BORDER_COLOUR}"}  # fmt: skip
+        field = wb.add_format(typed)
+        date_field = wb.add_format({**typed, "num_format": DATE_FORMAT, "align": "left"})
         title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E79"})
-        note = wb.add_format({"italic": True, "font_size": 9, "font_color": "#4B5563",
-                              "text_wrap": True, "valign": "top"})  # fmt: skip
-        widths = [13, 13, 40, 18, 14, 11, 8, 40, 16, 11]
+        note = wb.add_format({"italic": True, "font_size": 9, "font_color": "#4B5563"})
+        widths = [19, 14, 40, 18, 14, 11, 8, 40, 16, 15]
         for col, width in enumerate(widths):
             ws.set_column(col, col, width, wrap)
         ws.write_string(0, 0, f"Action plan: {latest.partnership_name}, {latest.round}", title)
-        ws.merge_range(1, 0, 1, len(PLAN_COLUMNS) - 1, PLAN_NOTE, note)
-        ws.set_row(1, 42)
+        # A line a row, each running on over the empty cells beside it: a merged cell
+        # would make screen readers lose their place.
+        for offset, line in enumerate(PLAN_NOTE, start=1):
+            ws.write_string(offset, 0, line, note)
         first = 3
-        header = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "text_wrap": True,
-                                "valign": "top", "font_size": 10})  # fmt: skip
+        header = wb.add_format({"bold": True, "bg_color": f"#{HEADER_COLOUR}",
+                                "text_wrap": True, "valign": "top",
+                                "font_size": 10})  # fmt: skip
         ws.add_table(first, 0, first + len(rows), len(PLAN_COLUMNS) - 1, {
             "name": PLAN_TABLE,
             "style": "Table Style Light 9",
             "columns": [{"header": h, "header_format": header} for h in PLAN_COLUMNS],
-            "data": [row.values() for row in rows],
         })  # fmt: skip
-        # No spreadsheet app sizes a row to its wrapped text when it opens a file.
+        inputs = {COLUMN[c] for c in INPUT_COLUMNS}
         for offset, row in enumerate(rows, start=1):
-            lines = max(wrapped_lines(v, w, 1.2) for v, w in zip(row.values(), widths))
-            ws.set_row(first + offset, 13 * lines + 3)
-        agreed = PLAN_COLUMNS.index("agreed")
+            r = first + offset
+            shown = _shown(row, names)
+            for col, text in enumerate(shown):
+                spare_principle = col == COLUMN["principle"] and row.spare
+                form = field if col in inputs or spare_principle else wrap
+                due = AgreedAction("", "", "", due=row.due).due_date
+                if col == COLUMN["due"] and due is not None:
+                    ws.write_datetime(r, col, dt.datetime(due.year, due.month, due.day),
+                                      date_field)  # fmt: skip
+                elif col == COLUMN["due"]:
+                    ws.write_string(r, col, text, date_field)
+                else:
+                    ws.write_string(r, col, text, form)
+            # No spreadsheet app sizes a row to its wrapped text when it opens a file.
+            lines = max(wrapped_lines(v, w, 1.2) for v, w in zip(shown, widths))
+            ws.set_row(r, 13 * lines + 3)
+        agreed = COLUMN["agreed"]
         ws.data_validation(first + 1, agreed, first + len(rows), agreed, {
             "validate": "list", "source": [YES, NO],
             "error_title": "Agreed?", "error_message": "Choose Yes or No.",
         })  # fmt: skip
+        _principle_list(ws, first, rows, list(names.values()))
         ws.freeze_panes(first + 1, 0)
         ws.set_paper(9)  # A4
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(first)
         ws.set_footer("&L&A&RPage &P of &N")
-        _hidden_identity(wb, identity)
+        principles = json.dumps([[p.id, p.name] for p in latest.template.principles])
+        _hidden_identity(wb, {**identity, PRINCIPLES_KEY: principles})
         wb.close()
     return path
 
 
+def _principle_list(ws: Any, first: int, rows: list[PlanRow], names: list[str]) -> None:
+    """A dropdown of the principles' names on the spare rows, where the meeting says which
+    principle its own action is for. Another text is allowed, with a warning (the plan's
+    reader says which names it knows); a list Excel cannot hold is left out."""
+    spare = [first + i for i, row in enumerate(rows, start=1) if row.spare]
+    if not spare or any("," in n for n in names) or len(",".join(names)) > 255:
+        return
+    col = COLUMN["principle"]
+    ws.data_validation(spare[0], col, spare[-1], col, {
+        "validate": "list", "source": names, "error_type": "warning",
+        "error_title": "Principle", "error_message": "Choose one of the principles.",
+    })  # fmt: skip
+
+
 PLAN_NOTE = (
-    "For the partners' meeting: set agreed to Yes for each action you will take, reword "
-    "it in agreed action if you like, and fill in lead and due. Use the spare rows at the "
-    "end for actions of your own (their ids are ready). Then give this file to "
-    "couple-xl new --plan, and the next round asks every partner how each one is going."
+    "For the partners' meeting: the yellow cells are yours to fill in. Set agreed to Yes for "
+    "each action you will take, reword it in agreed action if you like, and fill in lead and "
+    "due (a date, or words such as 'next board meeting').",
+    "Use the spare rows at the end for actions of your own, choosing their principle (their "
+    "ids are ready). Then give this file to couple-xl new --plan: the next round asks every "
+    "partner how each one is going.",
 )
 
 
@@ -304,11 +378,17 @@ def read_plan(path: Path, partnership_id: str | None = None) -> Plan:
             "plan of this partnership",
             Location(file=path, sheet=META_SHEET, key="partnership_id"),
         )
-    actions = _agreed_rows(path, sheet, tables[sheet])
+    actions = _agreed_rows(path, sheet, tables[sheet], _principles(identity))
     return Plan(path, pid, identity.get("round", ""), actions)
 
 
-COLUMN = {name: i for i, name in enumerate(PLAN_COLUMNS)}
+def _principles(identity: dict[str, str]) -> list[tuple[str, str]]:
+    """The principles' ids and names a plan was written with; none for a plan written
+    before it carried them (its principle column holds ids)."""
+    try:
+        return [(str(pid), str(name)) for pid, name in json.loads(identity[PRINCIPLES_KEY])]
+    except (KeyError, ValueError, TypeError):
+        return []
 
 
 def _text(value: Any) -> str:
@@ -353,16 +433,19 @@ class _PlanSheet:
         return at
 
 
-def _agreed_rows(path: Path, sheet: str, rows: list[list[Any]]) -> list[AgreedAction]:
+def _agreed_rows(
+    path: Path, sheet: str, rows: list[list[Any]], principles: list[tuple[str, str]]
+) -> list[AgreedAction]:
     """The agreed actions of the plan's table; PlanError lists every problem in it."""
     plan = _PlanSheet(path, sheet, rows)
     header = plan.header()
     actions: list[AgreedAction] = []
     seen: dict[str, int] = {}
     for i, values in enumerate(rows[header + 1 :], start=header + 1):
-        cells = [_text(v) for v in values] + [""] * len(PLAN_COLUMNS)
+        raw = list(values) + [""] * len(PLAN_COLUMNS)
+        cells = [_text(v) for v in raw]
         if any(cells):
-            action = _agreed_row(plan, i, cells, seen)
+            action = _agreed_row(plan, i, cells, raw, seen, principles)
             if action is not None:
                 actions.append(action)
     if plan.problems:
@@ -375,7 +458,12 @@ def _agreed_rows(path: Path, sheet: str, rows: list[list[Any]]) -> list[AgreedAc
 
 
 def _agreed_row(
-    plan: _PlanSheet, i: int, cells: list[str], seen: dict[str, int]
+    plan: _PlanSheet,
+    i: int,
+    cells: list[str],
+    raw: list[Any],
+    seen: dict[str, int],
+    principles: list[tuple[str, str]],
 ) -> AgreedAction | None:
     """One row: its action when agreed, None when not (or when it has a problem)."""
     aid, agreed = cells[COLUMN["id"]], cells[COLUMN["agreed"]].lower()
@@ -405,5 +493,42 @@ def _agreed_row(
         plan.problem("an agreed row with no action: write the action in agreed action", i,
                      COLUMN["agreed action"])  # fmt: skip
         return None
-    return AgreedAction(aid, cells[COLUMN["principle"]], wording, cells[COLUMN["lead"]],
-                        cells[COLUMN["due"]])  # fmt: skip
+    principle = _principle(plan, i, cells[COLUMN["principle"]], principles)
+    due = _due(plan, i, raw[COLUMN["due"]])
+    if principle is None or due is None:
+        return None
+    return AgreedAction(aid, principle, wording, cells[COLUMN["lead"]], due)
+
+
+def _principle(
+    plan: _PlanSheet, i: int, text: str, principles: list[tuple[str, str]]
+) -> str | None:
+    """The id of the principle a row names (by name or by id, in any case); None, with
+    a problem, when it names none of the plan's."""
+    if not text or not principles:
+        return text
+    typed = normalise_text(text)
+    for pid, name in principles:
+        if typed in (pid.lower(), normalise_text(name)):
+            return pid
+    known = ", ".join(name for _, name in principles)
+    plan.problem(f"the principle '{text[:40]}' is not one of {known}: choose one from the "
+                 "list", i, COLUMN["principle"])  # fmt: skip
+    return None
+
+
+def _due(plan: _PlanSheet, i: int, value: Any) -> str | None:
+    """A row's due date as YYYY-MM-DD when it is a date cell or a date typed beyond
+    doubt; other words as typed ("next board meeting"); None, with a problem, for a
+    date that could be read two ways."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = _text(value)
+    try:
+        date = typed_date(text, "the due date")
+    except InputError as err:
+        plan.problem(err.message, i, COLUMN["due"])
+        return None
+    return date.isoformat() if date else text

@@ -924,7 +924,8 @@ def _progress(book: _Book, view: AudienceView) -> None:
         header_row = sheet.header([*fixed, *views, "Partners differ", "Closed"])
         for progress in r.progress:
             a = progress.action
-            row: list[Any] = [a.id, progress.principle, Styled(a.text, "wrap"), a.lead, a.due]
+            row: list[Any] = [a.id, progress.principle, Styled(a.text, "wrap"), a.lead,
+                              a.due_shown]  # fmt: skip
             if view.per_partner:
                 for name in partners:
                     mine = [v for v in progress.views if v.partner == name]

@@ -40,6 +40,7 @@ from .layout import (
     ACTION_MARK,
     ANSWER_COLUMN,
     BAND_STYLES,
+    BORDER_COLOUR,
     COMMENT_COLUMN,
     ERROR_STYLE,
     FIRST_QUESTION_ROW,
@@ -99,7 +100,7 @@ from .templates import Principle, Question, Template
 
 INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)
 HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR)
-THIN = Side(style="thin", color="9CA3AF")
+THIN = Side(style="thin", color=BORDER_COLOUR)
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 UNLOCKED = Protection(locked=False)
@@ -379,7 +380,7 @@ def _write_review(
         _number_cell(ws, row, n)
         for key, value in (("principle", names.get(action.principle_id, action.principle_id)),
                            ("action", action.text), ("lead", action.lead),
-                           ("due", action.due)):  # fmt: skip
+                           ("due", action.due_shown)):  # fmt: skip
             cell = ws[f"{columns[key]}{row}"]
             _text(cell, value)
             cell.font = _font()

@@ -18,7 +18,9 @@ from click.testing import CliRunner
 
 from couple_xl.cli import main
 from couple_xl.consolidate import consolidate
-from couple_xl.plan import PLAN_COLUMNS, PLAN_TABLE
+from couple_xl.errors import PlanError
+from couple_xl.layout import BORDER_COLOUR, INPUT_COLOUR
+from couple_xl.plan import PLAN_COLUMNS, PLAN_TABLE, read_plan
 from tests.helpers import custom_properties, fill, generate, named_cell
 
 ROUND_1 = dt.date(2026, 10, 1)
@@ -111,9 +113,9 @@ def test_the_plan_lists_each_suggestion_once_with_spare_rows(cycle):
     suggestions = [(r["principle"], r["suggested action"], r["suggested by"]) for r in rows
                    if r["suggested action"]]  # fmt: skip
     assert suggestions == [
-        ("processes", "Agree a referral form", "Age UK Riverside, Riverside Foodbank"),
-        ("leadership", "Meet every month", "Age UK Riverside"),
-        ("execution", "Review the plan in March", "St Mark's Kitchen"),
+        ("Processes", "Agree a referral form", "Age UK Riverside, Riverside Foodbank"),
+        ("Leadership", "Meet every month", "Age UK Riverside"),
+        ("Execution", "Review the plan in March", "St Mark's Kitchen"),
     ]
     # Each id from the round's id and the suggestion (principle id, text normalised by
     # hand here), and each spare row's from the round's id and its number.
@@ -127,7 +129,7 @@ def test_the_plan_lists_each_suggestion_once_with_spare_rows(cycle):
     assert ids == [expected_id(ROUND_1, round_id, key) for key in keys]  # fmt: skip
     spare = [r for r in rows if not r["suggested action"]]
     assert len(spare) >= 5
-    assert all(r["id"] and not r["agreed"] for r in spare)
+    assert all(r["id"] and not r["agreed"] and not r["principle"] for r in spare)
     # agreed action starts as the suggestion, for the coordinator to reword.
     assert [r["agreed action"] for r in rows[:3]] == [s[1] for s in suggestions]
     props = custom_properties(plan)
@@ -136,8 +138,12 @@ def test_the_plan_lists_each_suggestion_once_with_spare_rows(cycle):
     assert props["couple.round"] == "Autumn"
     wb = openpyxl.load_workbook(plan)
     assert wb["Plan"].page_setup.paperSize == 9  # A4
-    validations = wb["Plan"].data_validations.dataValidation
-    assert [v.formula1 for v in validations] == ['"Yes,No"']
+    validations = {str(v.sqref): v.formula1 for v in wb["Plan"].data_validations.dataValidation}
+    assert validations == {
+        "G5:G12": '"Yes,No"',
+        # The spare rows choose their principle by name.
+        "B8:B12": '"Commitment,Outcomes,Understanding,Processes,Leadership,Execution"',
+    }
     # Consolidation skips the plan left among the returns.
     shutil.copy(plan, returns / "plan.xlsx")
     (log,) = [f for f in consolidate([returns]).files if f.path.name == "plan.xlsx"]
@@ -451,3 +457,131 @@ def test_returns_and_manifests_from_before_round_ids_derive_one(tmp_path, templa
     assert run("plan", returns, sent.manifest, "-o", tmp_path / "plan.xlsx").exit_code == 0
     first = plan_table(tmp_path / "plan.xlsx")[0]
     assert first["id"] == expected_id(ROUND_1, derived, "outcomes\nshare the figures")
+
+
+# --- the plan as the meeting fills it in ----------------------------------------------
+
+
+def test_the_cells_to_fill_in_are_marked_as_the_workbooks_mark_theirs(cycle):
+    _, _, plan = cycle
+    ws = openpyxl.load_workbook(plan)["Plan"]
+    col = {h: i for i, h in enumerate(PLAN_COLUMNS, start=1)}
+    rows = plan_table(plan)
+    for n, row in enumerate(rows, start=5):
+        spare = not row["suggested action"]
+        for heading in PLAN_COLUMNS:
+            cell = ws.cell(n, col[heading])
+            typed = heading in ("agreed", "agreed action", "lead", "due") or (
+                spare and heading == "principle"
+            )
+            fill_colour = cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else None
+            assert (fill_colour == "FF" + INPUT_COLOUR) is typed, (cell.coordinate, heading)
+            assert (cell.border.left.style == "thin") is typed, cell.coordinate
+            if typed:
+                assert cell.border.left.color.rgb == "FF" + BORDER_COLOUR
+    assert "the yellow cells are yours to fill in" in ws["A2"].value
+    assert not ws.merged_cells.ranges  # screen readers lose their place in merged cells
+
+
+def test_principles_are_shown_by_name_and_read_back_by_id(cycle):
+    tmp_path, _, plan = cycle
+    ids = [r["id"] for r in plan_table(plan)]
+    spare = ids[3:]
+    good = agree(plan, tmp_path / "good.xlsx", {
+        spare[0]: {"agreed": "Yes", "principle": "Outcomes", "agreed action": "A joint bid"},
+        spare[1]: {"agreed": "Yes", "principle": "  understanding ", "agreed action": "Visit"},
+        spare[2]: {"agreed": "Yes", "principle": "execution", "agreed action": "Review"},
+        ids[0]: {"agreed": "Yes"},  # shows "Processes"
+    })  # fmt: skip
+    actions = {a.id: a.principle_id for a in read_plan(good).actions}
+    assert actions == {ids[0]: "processes", spare[0]: "outcomes", spare[1]: "understanding",
+                       spare[2]: "execution"}  # fmt: skip
+    bad = agree(plan, tmp_path / "bad.xlsx", {
+        spare[0]: {"agreed": "Yes", "principle": "Outcome", "agreed action": "A joint bid"},
+    })  # fmt: skip
+    with pytest.raises(PlanError) as info:
+        read_plan(bad)
+    assert str(info.value) == (
+        f"{bad}: sheet 'Plan': cell B8: the principle 'Outcome' is not one of Commitment, "
+        "Outcomes, Understanding, Processes, Leadership, Execution: choose one from the list"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "due"),
+    [
+        (dt.datetime(2027, 6, 30), "2027-06-30"),  # a date cell, as Excel stores a date
+        ("30 June 2027", "2027-06-30"),
+        ("June 30, 2027", "2027-06-30"),
+        ("31/07/2027", "2027-07-31"),
+        ("2027-07-31", "2027-07-31"),
+        ("next board meeting", "next board meeting"),  # not a date: kept as typed
+        ("September", "September"),
+        ("", ""),
+    ],
+)
+def test_a_due_date_is_a_date_and_other_words_are_kept(cycle, typed, due):
+    tmp_path, _, plan = cycle
+    first = plan_table(plan)[0]["id"]
+    agreed = agree(plan, tmp_path / "agreed.xlsx", {first: {"agreed": "Yes", "due": typed}})
+    (action,) = read_plan(agreed).actions
+    assert action.due == due
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("03/04/2027", "the due date '03/04/2027' is ambiguous: it could be 3 April 2027 or "
+                       "4 March 2027. Write it as YYYY-MM-DD, for example 2027-04-03"),
+        ("31/07/27", "the due date '31/07/27' cannot be read for certain: write it as "
+                     "YYYY-MM-DD"),
+        ("31 June 2027", "the due date '31 June 2027' is not a real date"),
+    ],
+)  # fmt: skip
+def test_a_due_date_that_could_be_misread_is_refused_with_its_cell(cycle, typed, says):
+    tmp_path, _, plan = cycle
+    first = plan_table(plan)[0]["id"]
+    agreed = agree(plan, tmp_path / "agreed.xlsx", {first: {"agreed": "Yes", "due": typed}})
+    with pytest.raises(PlanError) as info:
+        read_plan(agreed)
+    assert str(info.value).startswith(f"{agreed}: sheet 'Plan': cell J5: {says}")
+
+
+def test_due_dates_are_words_in_the_workbooks_and_iso_in_the_exports(cycle, template):
+    tmp_path, _, plan = cycle
+    ids = [r["id"] for r in plan_table(plan)]
+    agreed = agree(plan, tmp_path / "agreed.xlsx", {
+        ids[0]: {"agreed": "Yes", "due": "31/07/2027"},
+        ids[1]: {"agreed": "Yes", "due": dt.datetime(2027, 6, 30)},
+        ids[2]: {"agreed": "Yes", "due": "next board meeting"},
+    })  # fmt: skip
+    sent2, _ = send_round_two(tmp_path, agreed, ROUND_2)
+    returns2 = tmp_path / "returns2"
+    returns2.mkdir()
+    for n, path in enumerate(sorted(sent2.glob("*.xlsx"))):
+        wb = openpyxl.load_workbook(path)
+        shown = [wb["Agreed actions"].cell(r, 5).value for r in (5, 6, 7)]
+        assert shown == ["31 July 2027", "30 June 2027", "next board meeting"]
+        for _, q in template.questions:
+            named_cell(wb, f"Q_{q.id}").value = "Agree"
+        named_cell(wb, f"ACTION_STATUS_{ids[0]}").value = "Behind" if n else "Done"
+        wb.save(returns2 / path.name)
+    csv_dir = tmp_path / "csv"
+    result = run("consolidate", returns2, "-o", tmp_path / "s.xlsx", "--csv", csv_dir,
+                 "--json", tmp_path / "s.json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with open(csv_dir / "actions_progress.csv", encoding="utf-8-sig") as f:
+        due = {r["action_id"]: r["due"] for r in csv.DictReader(f)}
+    assert due == {ids[0]: "2027-07-31", ids[1]: "2027-06-30", ids[2]: "next board meeting"}
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert {r["action_id"]: r["due"] for r in data["actions_progress"]} == due
+    sheet = openpyxl.load_workbook(tmp_path / "s.xlsx")["Action progress"]
+    flat = [c.value for row in sheet.iter_rows() for c in row]
+    assert "31 July 2027" in flat
+    assert "2027-07-31" not in flat
+    # The next plan carries the open actions with their dates, as dates.
+    plan2 = tmp_path / "plan2.xlsx"
+    assert run("plan", returns2, "-o", plan2).exit_code == 0
+    carried = {r["id"]: r["due"] for r in plan_table(plan2) if r["agreed"] == "Yes"}
+    assert carried[ids[0]] == dt.datetime(2027, 7, 31)
+    assert carried[ids[2]] == "next board meeting"
