@@ -585,3 +585,5 @@ def test_due_dates_are_words_in_the_workbooks_and_iso_in_the_exports(cycle, temp
     carried = {r["id"]: r["due"] for r in plan_table(plan2) if r["agreed"] == "Yes"}
     assert carried[ids[0]] == dt.datetime(2027, 7, 31)
     assert carried[ids[2]] == "next board meeting"
+    # …and read back as they were agreed.
+    assert {a.id: a.due for a in read_plan(plan2).actions} == due
