@@ -105,12 +105,18 @@ class Plan:
 def round_identity(latest: RoundResult) -> str:
     """The round id of a round as consolidated, from its returns and its manifest; when
     returns of two `new` runs carry one label (a round made again with --force), the
-    later run's."""
+    later run's. InputError when neither is there (only untouched copies were given)."""
     found = [(r.meta.created, r.meta.round_id) for p in latest.partners.values()
              for r in p.respondents]  # fmt: skip
     if latest.manifest is not None:
         found.append((latest.manifest.created, latest.manifest.round_id))
-    return max(found)[1]
+    if not found:
+        raise InputError(
+            f"no return of round '{latest.round}' counts yet, so there is nothing to plan: "
+            "run couple-xl plan once filled-in returns have arrived (or give the round's "
+            "manifest too, for a plan of spare rows only)"
+        )
+    return max(found, key=lambda f: (f[0].timestamp(), f[1]))[1]
 
 
 def plan_rows(partnership: PartnershipResult) -> tuple[RoundResult, list[PlanRow]]:

@@ -21,7 +21,7 @@ from couple_xl.consolidate import consolidate
 from couple_xl.errors import PlanError
 from couple_xl.layout import BORDER_COLOUR, INPUT_COLOUR
 from couple_xl.plan import PLAN_COLUMNS, PLAN_TABLE, read_plan
-from tests.helpers import custom_properties, fill, generate, named_cell
+from tests.helpers import ROUND_DATE, custom_properties, fill, generate, named_cell
 
 ROUND_1 = dt.date(2026, 10, 1)
 ROUND_2 = dt.date(2027, 3, 1)
@@ -587,3 +587,21 @@ def test_due_dates_are_words_in_the_workbooks_and_iso_in_the_exports(cycle, temp
     assert carried[ids[2]] == "next board meeting"
     # …and read back as they were agreed.
     assert {a.id: a.due for a in read_plan(plan2).actions} == due
+
+
+def test_a_round_with_no_counted_return_and_no_manifest_has_nothing_to_plan(tmp_path):
+    sent = generate(tmp_path / "sent", partners=["Alpha"])
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    shutil.copy(sent.workbooks[0].path, copies / "alpha.xlsx")  # as sent: not counted
+    result = run("plan", copies, "-o", tmp_path / "plan.xlsx")
+    assert result.exit_code == 1
+    assert "Error: no return of round '2026-10-01' counts yet, so there is nothing to plan" in (
+        result.output
+    )
+    assert not (tmp_path / "plan.xlsx").exists()
+    # With the manifest, the round has its id: a plan of spare rows only.
+    result = run("plan", copies, sent.manifest, "-o", tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    ids = [r["id"] for r in plan_table(tmp_path / "plan.xlsx")]
+    assert ids == [expected_id(ROUND_DATE, sent.round_id, f"spare\n{n}") for n in range(1, 6)]
