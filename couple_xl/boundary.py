@@ -21,6 +21,10 @@ is prevented before it starts:
 - python-calamine then reads the workbook only once every XML part in it has been
   checked, every part the workbook points to is among them, and the sheet it loads has
   passed the grid check.
+
+What a file is comes from its content first (``sniff``), its name second, and both the
+Transitional and the Strict namespaces of Office Open XML are read. Every message is in
+the user's words (couple_xl.messages); what a library said goes in the error's detail.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import messages as say
 from .errors import CoupleError, Location, ReadError
+from .messages import RESAVE
 
 MiB = 1024 * 1024
 
@@ -57,12 +63,10 @@ class Limits:
 
 LIMITS = Limits()
 
-# What a partner or coordinator can do about an unreadable workbook.
-RESAVE = "ask the partner to open it, save it as an Excel workbook (.xlsx) and send it again"
-
 
 def describe(err: BaseException) -> str:
-    """A short description of an unexpected exception: its type and first line."""
+    """A short description of an exception, its type and first line: for a finding's
+    detail (shown with --debug), never for its message."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return f"{type(err).__name__}: {text}"[:300] if text else type(err).__name__
 
@@ -101,6 +105,39 @@ def _is_parser_failure(err: BaseException) -> bool:
     return isinstance(err, parser_errors()) or type(err).__name__ == "PanicException"
 
 
+def why_unreadable(err: BaseException) -> str:
+    """What a parser's failure means for the file, in words (never the library's own)."""
+    import json
+    import xml.etree.ElementTree as ET
+    import xml.parsers.expat
+
+    from defusedxml import DefusedXmlException
+
+    from .templates import tomllib
+
+    if isinstance(err, DefusedXmlException):
+        return say.WHY_DTD
+    if isinstance(err, json.JSONDecodeError):  # before UnicodeError: neither is the other
+        return say.WHY_JSON
+    if isinstance(err, tomllib.TOMLDecodeError):
+        return say.WHY_TOML
+    if isinstance(err, (ET.ParseError, xml.parsers.expat.ExpatError)):
+        return say.WHY_XML
+    if isinstance(err, UnicodeError):
+        return say.WHY_TEXT
+    if isinstance(err, (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError)):
+        return say.WHY_DAMAGED
+    if isinstance(err, OSError):
+        return err.strerror or say.WHY_UNKNOWN
+    return say.WHY_SPREADSHEET if _is_spreadsheet_failure(err) else say.WHY_UNKNOWN
+
+
+def _is_spreadsheet_failure(err: BaseException) -> bool:
+    from python_calamine import CalamineError
+
+    return isinstance(err, CalamineError) or type(err).__name__ == "PanicException"
+
+
 @contextmanager
 def guarded(location: Location, what: str, instruction: str = RESAVE) -> Iterator[None]:
     """Run a read; a failure of any parsing layer becomes a located ReadError.
@@ -113,16 +150,22 @@ def guarded(location: Location, what: str, instruction: str = RESAVE) -> Iterato
     except CoupleError:
         raise
     except MemoryError as err:
-        raise ReadError(f"{what} is too large to read: {instruction}", location) from err
+        raise ReadError(
+            f"{what} is too large to read: {instruction}", location, detail=describe(err)
+        ) from err
     except RecursionError as err:
-        raise ReadError(f"{what} is nested too deeply to read: {instruction}", location) from err
+        raise ReadError(
+            f"{what} is nested too deeply to read: {instruction}", location, detail=describe(err)
+        ) from err
     except OSError as err:
-        reason = err.strerror or describe(err)
-        raise ReadError(f"cannot read {what}: {reason}", location) from err
+        reason = err.strerror or say.WHY_UNKNOWN
+        raise ReadError(f"cannot read {what}: {reason}", location, detail=describe(err)) from err
     except BaseException as err:
         if not _is_parser_failure(err):
             raise
-        raise ReadError(f"cannot read {what} ({describe(err)}): {instruction}", location) from err
+        why = why_unreadable(err)
+        message = say.CANNOT_READ.format(what=what, why=why, instruction=instruction)
+        raise ReadError(message, location, detail=describe(err)) from err
 
 
 def read_file(path: Path, limit: int, what: str = "the file") -> bytes:
@@ -145,57 +188,140 @@ def read_file(path: Path, limit: int, what: str = "the file") -> bytes:
 # --- what kind of file is it? ---------------------------------------------------------
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Directory entry names in an OLE compound file, as UTF-16LE.
-_ENCRYPTED_OLE = "EncryptionInfo".encode("utf-16-le")
-_WORD_OLE = "WordDocument".encode("utf-16-le")
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
-def sniff(data: bytes) -> str | None:
-    """Why these bytes are not an Office Open XML package, or None when they may be."""
+def _ole_name(name: str) -> bytes:
+    """A directory entry's name in an OLE compound file, as it is stored (UTF-16LE)."""
+    return name.encode("utf-16-le")
+
+
+# What an OLE compound file (the container of Office's older formats) holds, by the
+# name of a stream in it; the first found decides. An encrypted .xlsx is one too.
+_OLE_KINDS = (
+    (_ole_name("EncryptionInfo"), say.PASSWORD),
+    (_ole_name("WordDocument"), say.WRONG_FILE.format(kind=say.KIND_DOC)),
+    (_ole_name("PowerPoint Document"), say.WRONG_FILE.format(kind=say.KIND_PPT)),
+    (_ole_name("__substg1.0_"), say.WRONG_FILE.format(kind=say.KIND_MSG)),
+    (_ole_name("Workbook"), say.OTHER_FORMAT.format(kind=say.KIND_XLS)),
+    (_ole_name("Book"), say.OTHER_FORMAT.format(kind=say.KIND_XLS)),
+)
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def sniff(data: bytes, suffix: str = "") -> str | None:
+    """Why these bytes are not an Office Open XML package, or None when they may be.
+
+    The content decides; the file's extension (``suffix``, such as ".xls") only names
+    what the content leaves open, such as an OLE file with no stream it recognises.
+    """
+    suffix = suffix.lower()
     if not data:
-        return "the file is empty (0 bytes): ask the partner to send it again"
+        return say.EMPTY
+    if data.startswith(b"PK"):
+        return None
     if data.startswith(_OLE_MAGIC) or data.startswith(_OLE_MAGIC[:4]):
-        if _ENCRYPTED_OLE in data:
-            return (
-                "the workbook is password-protected: ask the partner to remove the password "
-                "(File > Info > Protect Workbook > Encrypt with Password, then clear it) and "
-                "send it again"
-            )
-        if _WORD_OLE in data:
-            return "this is a Word document (.doc), not a workbook: ask for the right file"
-        return (
-            "this is an old-style Excel file (.xls): open it and save it as an Excel "
-            "workbook (.xlsx), then try again"
-        )
-    head = data[:1024].lstrip()
-    if head.startswith(b"%PDF"):
-        return "this is a PDF, not a workbook: ask the partner for the Excel file (.xlsx)"
-    if head[:5].lower() in (b"<html", b"<!doc") or head.startswith(b"<?xml"):
-        return (
-            "this is a web page or XML file saved with a workbook's name, not a workbook: " + RESAVE
-        )
-    if not data.startswith(b"PK"):
-        return f"the file is not an Excel workbook (.xlsx): {RESAVE}"
-    return None
+        for name, problem in _OLE_KINDS:
+            if name in data:
+                return problem
+        if suffix in (".xls", ".xlt"):
+            return say.OTHER_FORMAT.format(kind=say.KIND_XLS)
+        return say.OTHER_FORMAT.format(kind=say.KIND_OLD_OFFICE)
+    if data.startswith(_GZIP_MAGIC):
+        return _sniff_gzip(data, suffix)
+    head = _text_head(data)
+    if head.startswith(b"%pdf"):
+        return say.PDF
+    if head.startswith(b"<"):
+        return _sniff_markup(head, suffix)
+    if b"\0" not in head and _looks_like_text(data[:4096]):
+        return say.OTHER_FORMAT.format(kind=say.KIND_CSV) if suffix == ".csv" else say.TEXT
+    return say.NOT_A_WORKBOOK
 
 
-def _not_a_workbook(names: set[str]) -> str:
+def _text_head(data: bytes) -> bytes:
+    """The first few kilobytes as lower-case bytes, without a byte order mark (UTF-16
+    turned into UTF-8), for recognising a text format by its opening."""
+    head = data[:8192]
+    if head.startswith(_BOMS[1:]):
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    return head.removeprefix(_BOMS[0]).lstrip().lower()
+
+
+def _looks_like_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:  # text cut in the middle of a character is text
+        if err.start < len(data) - 3:
+            text = data.decode("cp1252", errors="replace")
+        else:
+            text = data[: err.start].decode("utf-8")
+    printable = sum(ch.isprintable() or ch in "\t\r\n" for ch in text)
+    return printable >= 0.95 * max(len(text), 1)
+
+
+def _sniff_markup(head: bytes, suffix: str) -> str:
+    """What an XML or HTML file is, from its opening."""
+    if head.startswith((b"<html", b"<!doctype html")):
+        return say.WEB_PAGE
+    if b"opendocument:xmlns:office" in head:
+        if b"opendocument.spreadsheet" in head or suffix == ".fods":
+            return say.OTHER_FORMAT.format(kind=say.KIND_FODS)
+        return say.WRONG_FILE.format(kind=say.KIND_ODF)
+    if b"gnumeric" in head:
+        return say.OTHER_FORMAT.format(kind=say.KIND_GNUMERIC)
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return say.OTHER_FORMAT.format(kind=say.KIND_EXCEL_XML)
+    return say.WEB_PAGE
+
+
+def _sniff_gzip(data: bytes, suffix: str) -> str:
+    """Gnumeric saves its workbooks as compressed XML: a peek at the start tells."""
+    try:  # at most 8 KB is decompressed, however large the file says it is
+        head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[: 64 * 1024], 8192)
+    except zlib.error:
+        head = b""
+    if b"gnumeric" in head.lower() or (not head and suffix == ".gnumeric"):
+        return say.OTHER_FORMAT.format(kind=say.KIND_GNUMERIC)
+    return say.WRONG_FILE.format(kind=say.KIND_GZIP)
+
+
+# The main part's content type of what is an Excel package but not a workbook.
+_NOT_A_WORKBOOK_TYPES = (
+    (b"spreadsheetml.template.main+xml", say.KIND_XLTX),
+    (b"ms-excel.template.macroenabled.main+xml", say.KIND_XLTM),
+    (b"ms-excel.addin.macroenabled.main+xml", say.KIND_XLAM),
+)
+
+
+def _not_a_workbook(archive: zipfile.ZipFile, names: set[str]) -> str:
     """What a zip that has no workbook part is, as far as its parts tell."""
     if "word/document.xml" in names:
-        return "this is a Word document (.docx), not a workbook: ask for the right file"
+        return say.WRONG_FILE.format(kind=say.KIND_DOCX)
     if "ppt/presentation.xml" in names:
-        return "this is a PowerPoint file, not a workbook: ask for the right file"
+        return say.WRONG_FILE.format(kind=say.KIND_PPT)
+    if "xl/workbook.bin" in names:
+        return say.OTHER_FORMAT.format(kind=say.KIND_XLSB)
     if "Index/Document.iwa" in names or any(n.startswith("Index/") for n in names):
-        return (
-            "this is an Apple Numbers file: in Numbers choose File > Export To > Excel, "
-            "and send the exported file"
-        )
-    if "content.xml" in names and "mimetype" in names:
-        return (
-            "this is an OpenDocument file (LibreOffice's own format): open it and save it "
-            "as an Excel workbook (.xlsx), then try again"
-        )
-    return f"the file is a zip archive but not an Excel workbook: {RESAVE}"
+        return say.NUMBERS
+    if "mimetype" in names:
+        # An OpenDocument file names its kind in a short first part, stored as it is.
+        with archive.open("mimetype") as part:
+            mimetype = part.read(200)
+        if b"opendocument.spreadsheet" in mimetype:
+            return say.OTHER_FORMAT.format(kind=say.KIND_ODS)
+        if b"opendocument" in mimetype:
+            return say.WRONG_FILE.format(kind=say.KIND_ODF)
+    return say.ZIP_NOT_A_WORKBOOK
+
+
+def _not_a_workbook_type(content_types: bytes) -> str | None:
+    """Why a package with a workbook part is still not a workbook (a template), or None."""
+    lowered = content_types.lower()
+    for content_type, kind in _NOT_A_WORKBOOK_TYPES:
+        if content_type in lowered:
+            return say.OTHER_FORMAT.format(kind=kind)
+    return None
 
 
 # --- the package ---------------------------------------------------------------------
@@ -233,7 +359,7 @@ class Package:
     data: bytes
     limits: Limits = LIMITS
     _scans: dict[str, SheetScan] = field(default_factory=dict)
-    _sheet_parts: dict[str, str] | None = None
+    _sheets: _SheetIndex | None = None
     _parsed: dict[str, Any] = field(default_factory=dict)
 
     def xml(self, name: str) -> Any:
@@ -248,9 +374,31 @@ class Package:
 
     def sheet_parts(self) -> dict[str, str]:
         """Sheet name -> worksheet part name, from the workbook and its relationships."""
-        if self._sheet_parts is None:
-            self._sheet_parts = _sheet_parts(self)
-        return self._sheet_parts
+        return self._index().parts
+
+    def macro_sheets(self) -> list[str]:
+        """The names of the workbook's Excel 4 macro sheets, which are never read."""
+        return list(self._index().unread)
+
+    def reader_data(self) -> bytes:
+        """The bytes python-calamine reads: the file as it is, unless it holds sheets
+        calamine refuses to open a workbook for (Excel 4 macro sheets). Then a copy made
+        of the checked parts alone, without those sheets, which couple_xl never needs."""
+        unread = self._index().unread
+        if not unread:
+            return self.data
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
+            for name, part in self.parts.items():
+                if name == "xl/workbook.xml":
+                    part = _without_sheets(part, set(unread.values()))
+                copy.writestr(name, part)
+        return buffer.getvalue()
+
+    def _index(self) -> _SheetIndex:
+        if self._sheets is None:
+            self._sheets = _sheet_index(self)
+        return self._sheets
 
     def scan(self, sheet: str) -> SheetScan:
         """The measured size, error cells and formula cells of one sheet."""
@@ -275,19 +423,22 @@ class Package:
             )
 
 
-def open_package(data: bytes, location: Location, limits: Limits = LIMITS) -> Package:
-    """Check a workbook's zip and decompress its XML parts, within ``limits``."""
-    problem = sniff(data)
+def open_package(
+    data: bytes, location: Location, limits: Limits = LIMITS, suffix: str = ""
+) -> Package:
+    """Check a workbook's zip and decompress its XML parts, within ``limits``.
+
+    ``suffix`` is the file's extension, which only names what its content leaves open.
+    """
+    problem = sniff(data, suffix)
     if problem:
         raise ReadError(problem, location)
     with guarded(location, "the workbook"):
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except Exception:  # only zipfile runs here: the zip's directory is damaged
-            raise ReadError(
-                f"the file is damaged or cut short (not a complete .xlsx workbook): {RESAVE}",
-                location,
-            ) from None
+            kind = suffix.lower() if suffix.lower().startswith(".") else ".xlsx"
+            raise ReadError(say.CUT_SHORT.format(kind=kind), location) from None
         with archive:
             infos = archive.infolist()
             if len(infos) > limits.entries:
@@ -306,7 +457,7 @@ def open_package(data: bytes, location: Location, limits: Limits = LIMITS) -> Pa
                     location,
                 )
             if "xl/workbook.xml" not in names:
-                raise ReadError(_not_a_workbook(set(names)), location)
+                raise ReadError(_not_a_workbook(archive, set(names)), location)
             parts: dict[str, bytes] = {}
             budget = limits.total_bytes
             for info in infos:
@@ -315,6 +466,9 @@ def open_package(data: bytes, location: Location, limits: Limits = LIMITS) -> Pa
                 part = _decompress(archive, info, location, limits, budget)
                 budget -= len(part)
                 parts[info.filename] = part
+    problem = _not_a_workbook_type(parts.get("[Content_Types].xml", b""))
+    if problem:
+        raise ReadError(problem, location)
     package = Package(location, parts, data, limits)
     _check_reachable(package)
     return package
@@ -340,7 +494,7 @@ def _decompress(
         raise
     except Exception as err:  # only zipfile and zlib run here: the part is damaged
         raise ReadError(
-            f"the part {info.filename} is damaged ({describe(err)}): {RESAVE}", where
+            say.PART_DAMAGED.format(part=info.filename), where, detail=describe(err)
         ) from None
     if len(data) > cap:
         raise bomb
@@ -437,25 +591,78 @@ def _target(target: str) -> str:
     return posixpath.normpath(posixpath.join("xl", target))
 
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+# Each namespace in its Transitional form and its Strict one (ISO/IEC 29500 Strict:
+# Excel's "Strict Open XML Spreadsheet" in its Save As list). A part uses one of them.
+NS_MAIN = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+NS_REL = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+# The package's own namespaces are the same in both.
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def _sheet_parts(package: Package) -> dict[str, str]:
+def elements(root: Any, name: str, namespaces: tuple[str, ...]) -> Iterator[Any]:
+    """The elements called ``name`` in any of ``namespaces``, in document order."""
+    for namespace in namespaces:
+        yield from root.iter(f"{{{namespace}}}{name}")
+
+
+def attribute(element: Any, name: str, namespaces: tuple[str, ...]) -> str:
+    """A namespaced attribute in whichever of ``namespaces`` it uses; "" if absent."""
+    for namespace in namespaces:
+        value = element.get(f"{{{namespace}}}{name}")
+        if value is not None:
+            return value
+    return ""
+
+
+@dataclass(frozen=True)
+class _SheetIndex:
+    parts: dict[str, str]  # sheet name -> part, for every sheet a relationship names
+    # Excel 4 macro sheets, name -> relationship id: python-calamine refuses to open a
+    # workbook that has one, so it is given the workbook without them.
+    unread: dict[str, str]
+
+
+def _sheet_index(package: Package) -> _SheetIndex:
     workbook = package.xml("xl/workbook.xml")
     rels = package.xml("xl/_rels/workbook.xml.rels")
-    targets: dict[str, str] = {}
+    targets: dict[str, tuple[str, str]] = {}
     if rels is not None:
         for rel in rels.iter(f"{_NS_PKG_REL}Relationship"):
-            targets[rel.get("Id", "")] = _target(rel.get("Target", ""))
-    found: dict[str, str] = {}
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            targets[rel.get("Id", "")] = (_target(rel.get("Target", "")), kind)
+    parts: dict[str, str] = {}
+    unread: dict[str, str] = {}
     if workbook is not None:
-        for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
-            part = targets.get(sheet.get(f"{_NS_REL}id", ""))
+        for sheet in elements(workbook, "sheet", NS_MAIN):
+            rid = attribute(sheet, "id", NS_REL)
+            part, kind = targets.get(rid, ("", ""))
             if part:
-                found[sheet.get("name", "")] = part
-    return found
+                parts[sheet.get("name", "")] = part
+            if kind.lower().endswith("macrosheet"):  # xlMacrosheet, xlIntlMacrosheet
+                unread[sheet.get("name", "")] = rid
+    return _SheetIndex(parts, unread)
+
+
+def _without_sheets(workbook: bytes, rids: set[str]) -> bytes:
+    """workbook.xml without the sheet elements that point to these relationships."""
+
+    def keep(m: re.Match[bytes]) -> bytes:
+        rid = _SHEET_RID.search(m.group(0))
+        return b"" if rid and rid.group(1).decode("utf-8", "replace") in rids else m.group(0)
+
+    return _SHEET_ELEMENT.sub(keep, workbook)
+
+
+_SHEET_ELEMENT = re.compile(
+    rb"<(?P<p>(?:[A-Za-z_][\w.-]*:)?)sheet\b[^>]*?(?:/>|>.*?</(?P=p)sheet>)", re.S
+)
+_SHEET_RID = re.compile(rb"\s(?:[A-Za-z_][\w.-]*:)id=[\"']([^\"']*)[\"']")
 
 
 # --- measuring a sheet from its XML ----------------------------------------------------

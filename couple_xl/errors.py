@@ -65,7 +65,7 @@ class Finding:
     message: str
     location: Location = field(default_factory=Location)
     severity: Severity = Severity.WARNING
-    # A traceback, for --debug only: never shown otherwise.
+    # A traceback or a library's own message, for --debug only: never shown otherwise.
     detail: str = ""
 
     def __str__(self) -> str:
@@ -78,10 +78,12 @@ class CoupleError(Exception):
 
     severity = Severity.ERROR
 
-    def __init__(self, message: str, location: Location | None = None) -> None:
+    def __init__(self, message: str, location: Location | None = None, *, detail: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.location = location or Location()
+        # What a library said, for --debug only: never part of the message.
+        self.detail = detail
 
     def __str__(self) -> str:
         where = str(self.location)
@@ -89,7 +91,7 @@ class CoupleError(Exception):
 
     @property
     def finding(self) -> Finding:
-        return Finding(self.message, self.location, self.severity)
+        return Finding(self.message, self.location, self.severity, self.detail)
 
 
 class ProblemsError(CoupleError):

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import messages as say
 from .boundary import MiB, describe, guarded, read_file
 from .errors import CoupleError, Finding, Location, ReadError, Severity
 from .metadata import control_character
@@ -206,11 +207,7 @@ def _open_outlook(path: Path) -> Opened:
     except (KeyboardInterrupt, SystemExit, CoupleError):
         raise
     except Exception as err:  # only extract-msg and olefile run in here: the file is at fault
-        raise ReadError(
-            f"cannot read the Outlook message ({describe(err)}): save it again from Outlook, "
-            "or save it as .eml (File > Save As)",
-            where,
-        ) from None
+        raise ReadError(say.OUTLOOK_DAMAGED, where, detail=describe(err)) from None
     opened = Opened(draft=outlook.draft)
     if not opened.draft:
         _collect_outlook(outlook, path, opened)

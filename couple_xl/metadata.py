@@ -217,12 +217,15 @@ def read_manifest(path: str | Path) -> Manifest:
             return Manifest.model_validate_json(data)
         except ValidationError as err:
             key, message = validation_problem(err)
-            if key.startswith("partners[") and key.endswith("].file"):
+            if err.errors()[0]["type"] == "json_invalid":  # pydantic's words would show
+                key, message = None, "it is not valid JSON: damaged, or edited by hand"
+            elif key.startswith("partners[") and key.endswith("].file"):
                 raise ReadError(
-                    f"{message}; {MANIFEST_FILES}", Location(file=path, key=key)
+                    f"{message}; {MANIFEST_FILES}", Location(file=path, key=key), detail=str(err)
                 ) from None
             raise ReadError(
                 f"not a couple_xl manifest ({message}): use the manifest `couple-xl new` "
                 "wrote, unedited",
                 Location(file=path, key=key),
+                detail=str(err),
             ) from None

@@ -26,14 +26,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import excel, scoring
+from . import messages as say
 from .actions import ACTION_ID, STATUSES, ActionView, AgreedAction, status_of
 from .boundary import (
     LIMITS,
+    NS_MAIN,
     RESAVE,
     Limits,
     Package,
     cell_name,
     describe,
+    elements,
     guarded,
     open_package,
     read_file,
@@ -82,13 +85,14 @@ from .metadata import (
 from .templates import Assessment, Template, template_from_data
 
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
-OTHER_SPREADSHEETS = {
-    ".xls": "an old-style Excel file (.xls)",
-    ".xlsb": "a binary Excel file (.xlsb)",
-    ".ods": "an OpenDocument spreadsheet (.ods)",
-    ".numbers": "an Apple Numbers file",
-    ".csv": "a CSV file",
-}
+# What is read as a workbook when found in a folder: the files a partner may send back.
+# The content, not the name, then decides what a file is (an .xls that is really an
+# .xlsx is read; an empty .ods is empty); a file named on the command line is read
+# whatever its name.
+SPREADSHEET_SUFFIXES = XLSX_SUFFIXES | {
+    ".xls", ".xlt", ".xlsb", ".xltx", ".xltm", ".ods", ".ots", ".fods", ".gnumeric",
+    ".numbers", ".csv",
+}  # fmt: skip
 IDENTITY_KEYS = ("return_id", "partnership_id", "template_id", "template_version", "kind")
 # Excel's limit on the text of one cell; longer text cannot have been typed in Excel.
 MAX_CELL_TEXT = 32_767
@@ -96,8 +100,11 @@ MAX_CELL_TEXT = 32_767
 SUMMARY_TITLE = "COUPLE partnership summary"
 FRESH_COPY = "send the partner a fresh copy of their workbook (or re-make it with `couple-xl new`)"
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+# Transitional and Strict (see boundary.NS_MAIN).
+NS_CUSTOM = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    "http://purl.oclc.org/ooxml/officeDocument/customProperties",
+)
 _NS_DCTERMS = "{http://purl.org/dc/terms/}"
 _NS_DC = "{http://purl.org/dc/elements/1.1/}"
 
@@ -251,7 +258,7 @@ class _Sheets:
 
         self.package = package
         with self._calamine():
-            self.book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
+            self.book = CalamineWorkbook.from_filelike(io.BytesIO(package.reader_data()))
             self.names = list(self.book.sheet_names)
         self._rows: dict[str, list[list[Any]]] = {}
 
@@ -264,7 +271,10 @@ class _Sheets:
             raise
         except BaseException as err:
             where = Location(file=self.package.location.file, sheet=sheet)
-            raise ReadError(f"cannot read the workbook ({describe(err)}): {RESAVE}", where) from err
+            message = say.CANNOT_READ.format(
+                what="the workbook", why=say.WHY_SPREADSHEET, instruction=RESAVE
+            )
+            raise ReadError(message, where, detail=describe(err)) from err
 
     def rows(self, sheet: str) -> list[list[Any]]:
         if sheet not in self._rows:
@@ -298,7 +308,7 @@ class _Sheets:
 def _workbook_names(package: Package) -> dict[str, str]:
     root = package.xml("xl/workbook.xml")
     names = {}
-    for dn in root.iter(f"{_NS_MAIN}definedName"):
+    for dn in elements(root, "definedName", NS_MAIN):
         # Only workbook-scoped names belong to the contract.
         if dn.get("localSheetId") is None and dn.text:
             names[dn.get("name")] = dn.text
@@ -310,7 +320,7 @@ def _custom_properties(package: Package) -> dict[str, str]:
     if root is None:
         return {}
     props = {}
-    for prop in root.iter(f"{_NS_CUSTOM}property"):
+    for prop in elements(root, "property", NS_CUSTOM):
         name = prop.get("name", "")
         if name.startswith(PROPERTY_PREFIX) and len(prop):
             props[name.removeprefix(PROPERTY_PREFIX)] = prop[0].text or ""
@@ -411,7 +421,11 @@ def _embedded_template(table: dict[str, str], path: Path, sheet: str | None) -> 
     try:
         return cached_template(payload, f"{path}: embedded template")
     except json.JSONDecodeError as err:
-        raise ReadError(f"the embedded template is damaged ({err}): {FRESH_COPY}", where) from None
+        raise ReadError(
+            f"the embedded template is damaged ({say.WHY_JSON}): {FRESH_COPY}",
+            where,
+            detail=describe(err),
+        ) from None
     except TemplateError as err:
         raise ReadError(
             f"the embedded template is not valid ({err.problems[0].message}): {FRESH_COPY}",
@@ -428,8 +442,8 @@ def _embedded_plan(table: dict[str, str], where: Location) -> list[AgreedAction]
     try:
         data = json.loads(payload)
         actions = [AgreedAction.from_dict(item) for item in data]
-    except (ValueError, TypeError, AttributeError) as err:
-        return f"the embedded agreed actions are damaged ({describe(err)})"
+    except (ValueError, TypeError, AttributeError):
+        return "the embedded agreed actions are damaged (edited, or cut short)"
     bad = [a.id for a in actions if not ACTION_ID.match(a.id)]
     if bad:
         return f"the embedded agreed actions carry an id that is not one ({bad[0][:40]!r})"
@@ -583,21 +597,12 @@ def read_return(
     """
     path = Path(path)
     where = Location(file=path)
-    suffix = path.suffix.lower()
-    if data is None and suffix in OTHER_SPREADSHEETS:
-        raise ReadError(
-            f"this is {OTHER_SPREADSHEETS[suffix]}: open it and save it as an Excel "
-            "workbook (.xlsx), then try again",
-            where,
-        )
-    if data is None and suffix not in XLSX_SUFFIXES:
-        raise ReadError("not a spreadsheet (.xlsx or .xlsm)", where)
     if data is None:
         data = read_file(path, limits.file_bytes, "the workbook")
         with guarded(where, "the file"):
             modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
     with guarded(where, "the workbook"):
-        package = open_package(data, where, limits)
+        package = open_package(data, where, limits, path.suffix)
         return _Reader(path, package, template_override).read(
             hashlib.sha256(data).hexdigest(), modified or dt.datetime.now(dt.timezone.utc)
         )
@@ -628,6 +633,10 @@ class _Reader:
         self.app = _application(package)
         saved, title = _core(package)
         sheets = _Sheets(package)
+        macros = package.macro_sheets()
+        if macros:
+            names_said = ", ".join(f"'{name}'" for name in macros)
+            self.warn(say.MACRO_SHEET.format(count=len(macros), names=names_said), self.at())
         meta_sheet, table = _hidden_sheet(sheets)
         _kind(props, table, title, Location(file=path))
         meta = _metadata(props, table, Location(file=path, sheet=meta_sheet), self.warnings)

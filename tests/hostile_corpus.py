@@ -11,6 +11,7 @@ zipfile and plain byte replacement, never through couple_xl.
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import random
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import openpyxl
 
+from couple_xl import messages as say
 from couple_xl.generate import RoundRequest, new_round
 from couple_xl.inputs import PartnerEntry
 from couple_xl.templates import resolve_template
@@ -110,6 +112,71 @@ def with_doctype(xml: bytes, doctype: bytes, use: bytes, at: bytes) -> bytes:
     m = tag.search(xml)
     assert m, at
     return xml[: m.end()] + use + xml[m.end() :]
+
+
+# --- Strict Open XML (Excel's "Strict Open XML Spreadsheet" in its Save As list) ------
+
+# Each Transitional namespace and its Strict form, as ECMA-376 Part 1 (Strict) and the
+# Open XML SDK's own table pair them. The package's namespaces (content types,
+# relationships, core properties) and markup compatibility are the same in both.
+STRICT_NAMESPACES = {
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main":
+        "http://purl.oclc.org/ooxml/spreadsheetml/main",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+        "http://purl.oclc.org/ooxml/officeDocument/relationships",
+    "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties":
+        "http://purl.oclc.org/ooxml/officeDocument/customProperties",
+    "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties":
+        "http://purl.oclc.org/ooxml/officeDocument/extendedProperties",
+    "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes":
+        "http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes",
+    "http://schemas.openxmlformats.org/drawingml/2006/main":
+        "http://purl.oclc.org/ooxml/drawingml/main",
+    "http://schemas.openxmlformats.org/drawingml/2006/chart":
+        "http://purl.oclc.org/ooxml/drawingml/chart",
+    "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing":
+        "http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing",
+}  # fmt: skip
+# Relationship types: .../officeDocument/2006/relationships/X becomes
+# http://purl.oclc.org/ooxml/officeDocument/relationships/X, with two names changed.
+_TRANSITIONAL_TYPE = re.compile(
+    rb'Type="http://schemas\.openxmlformats\.org/officeDocument/2006/relationships/([\w-]+)"'
+)
+_STRICT_TYPE_NAMES = {b"custom-properties": b"customProperties",
+                      b"extended-properties": b"extendedProperties"}  # fmt: skip
+# What a Strict package still says in Transitional terms: the package's own namespaces.
+STRICT_KEEPS = ("http://schemas.openxmlformats.org/package/2006/",
+                "http://schemas.openxmlformats.org/markup-compatibility/2006")  # fmt: skip
+
+
+def strict_xml(xml: bytes) -> bytes:
+    """One XML part in its Strict form."""
+    xml = _TRANSITIONAL_TYPE.sub(
+        lambda m: (
+            b'Type="http://purl.oclc.org/ooxml/officeDocument/relationships/'
+            + _STRICT_TYPE_NAMES.get(m.group(1), m.group(1))
+            + b'"'
+        ),
+        xml,
+    )
+    for transitional, strict in STRICT_NAMESPACES.items():
+        xml = xml.replace(transitional.encode(), strict.encode())
+    return xml
+
+
+def to_strict(src: Path, dst: Path) -> Path:
+    """A workbook saved again as Strict Open XML: every namespace and relationship type
+    rewritten, and the workbook marked conformance="strict"."""
+
+    def workbook(xml: bytes) -> bytes:
+        xml = strict_xml(xml)
+        return re.sub(rb"<((?:\w+:)?workbook)\b", rb'<\1 conformance="strict"', xml, count=1)
+
+    with zipfile.ZipFile(src) as z:
+        names = [n for n in z.namelist() if n.endswith((".xml", ".rels"))]
+    edits = {n: strict_xml for n in names}
+    edits["xl/workbook.xml"] = workbook
+    return rezip(src, dst, edits)
 
 
 LAUGHS = (
@@ -568,6 +635,130 @@ def bad_utf8(c: Corpus, target: Path) -> Path:
     return _sheet_edit(edit)(c, target)
 
 
+# --- other formats, and what the sheet reader refuses -----------------------------------
+
+
+def strict_return(c: Corpus, target: Path) -> Path:
+    """A filled return saved again as Strict Open XML: read and counted like any other."""
+    tmp = c.folder / f"tmp-{target.name}"
+    answers = {q.id: (i % 5) + 1 for i, (_, q) in enumerate(c.template.questions)}
+    c.filled(tmp, answers)
+    to_strict(tmp, target)
+    tmp.unlink()
+    c.typed[target.name] = answers
+    return target
+
+
+def strict_not_a_return(c: Corpus, target: Path) -> Path:
+    """A real Strict workbook that has nothing to do with couple_xl."""
+    tmp = c.folder / f"tmp-{target.name}"
+    wb = openpyxl.Workbook()
+    wb.active.append(["Budget", 1200])
+    wb.save(tmp)
+    to_strict(tmp, target)
+    tmp.unlink()
+    return target
+
+
+MACRO_SHEET_XML = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><xm:macrosheet '
+    b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    b'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData><row r="1">'
+    b'<c r="A1" t="str"><f>HALT()</f><v></v></c></row></sheetData></xm:macrosheet>'
+)
+
+
+def macro_sheet(c: Corpus, target: Path) -> Path:
+    """A filled return with an Excel 4 macro sheet added, as Excel saves one (.xlsm)."""
+    r = b' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    sheet = b'<sheet name="Macro1" sheetId="99"' + r + b' r:id="rIdMacro1"/></sheets>'
+    rel = (
+        b'<Relationship Id="rIdMacro1" Type="http://schemas.microsoft.com/office/2006/'
+        b'relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/></Relationships>'
+    )
+    override = (
+        b'<Override PartName="/xl/macrosheets/sheet1.xml" '
+        b'ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>'
+    )
+    tmp = c.folder / f"tmp-{target.name}.xlsx"
+    answers = {q.id: 4 for _, q in c.template.questions}
+    c.filled(tmp, answers)
+    c.typed[target.name] = answers  # every answer read, the macro sheet left alone
+    rezip(
+        tmp,
+        target,
+        {
+            "xl/workbook.xml": lambda x: x.replace(b"</sheets>", sheet, 1),
+            "xl/_rels/workbook.xml.rels": lambda x: x.replace(b"</Relationships>", rel, 1),
+            "[Content_Types].xml": lambda x: x.replace(b"</Types>", override, 1),
+        },
+        {"xl/macrosheets/sheet1.xml": MACRO_SHEET_XML},
+    )
+    tmp.unlink()
+    return target
+
+
+def _sheet_state(x: bytes) -> bytes:
+    return x.replace(b'state="visible"', b'state="shown"', 1)
+
+
+def bad_crc(c: Corpus, target: Path) -> Path:
+    """One part changed after it was zipped: its checksum no longer matches."""
+    tmp = c.filled(c.folder / f"tmp-{target.name}")
+    part = "xl/styles.xml"
+    with zipfile.ZipFile(tmp) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            # The part is stored as it is, so that a byte of it can be changed in place.
+            kind = zipfile.ZIP_STORED if info.filename == part else zipfile.ZIP_DEFLATED
+            z.writestr(info.filename, zin.read(info.filename), compress_type=kind)
+        styles = zin.read(part)
+    data = bytearray(target.read_bytes())
+    at = data.index(styles) + styles.index(b"<", 10) + 1
+    data[at] = ord("Q")
+    target.write_bytes(bytes(data))
+    tmp.unlink()
+    return target
+
+
+def content_type(main: bytes) -> Callable[[Corpus, Path], Path]:
+    """A filled return whose workbook part says it is a template (as Save As Template)."""
+    sheet = b"spreadsheetml.sheet.main+xml"
+    return _edited(lambda c, p: {"[Content_Types].xml": lambda x: x.replace(sheet, main)})
+
+
+def _ole_with(stream: str) -> bytes:
+    """The start of an OLE compound file whose directory names one stream."""
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 504
+        + stream.encode("utf-16-le")
+        + b"\0" * 1500
+    )
+
+
+FODS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<office:document xmlns:office="urn:oasis:'
+    b'names:tc:opendocument:xmlns:office:1.0" office:version="1.3" office:mimetype='
+    b'"application/vnd.oasis.opendocument.spreadsheet"><office:body/></office:document>'
+)
+GNUMERIC = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<gnm:Workbook xmlns:gnm="http://www.gnumeric'
+    b'.org/v10.dtd"><gnm:Sheets/></gnm:Workbook>'
+)
+EXCEL_2003_XML = (
+    b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns='
+    b'"urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>'
+)
+
+
+def renamed_workbook(c: Corpus, target: Path) -> Path:
+    """A filled return renamed .xls: its content says it is a workbook, and it is read."""
+    answers = {q.id: 3 for _, q in c.template.questions}
+    c.filled(target, answers)
+    c.typed[target.name] = answers
+    return target
+
+
 DTD = "document type declaration"
 RESAVE = "save it as an Excel workbook (.xlsx) and send it again"
 REJECTED, SKIPPED, ACCEPTED, WARNINGS = "rejected", "skipped", "accepted", "accepted with warnings"
@@ -690,6 +881,73 @@ CASES: list[Case] = [
     # Our own files among the returns.
     Case("summary.xlsx", summary_left_behind, SKIPPED, "a couple_xl summary, not a return"),
     Case("sent-copy.xlsx", untouched_copy, ACCEPTED, "as sent"),
+    # Strict Open XML, and what python-calamine refuses: read, or named in words.
+    Case("strict-return.xlsx", strict_return, ACCEPTED, ""),
+    Case("strict-not-a-return.xlsx", strict_not_a_return, REJECTED, "not a couple_xl return"),
+    Case(
+        "macro-sheet.xlsm", macro_sheet, WARNINGS, say.MACRO_SHEET.format(count=1, names="'Macro1'")
+    ),
+    Case(
+        "odd-sheet-state.xlsx",
+        _edited(lambda c, p: {"xl/workbook.xml": _sheet_state}),
+        REJECTED,
+        say.WHY_SPREADSHEET,
+    ),
+    Case("bad-crc.xlsx", bad_crc, REJECTED, say.PART_DAMAGED.format(part="xl/styles.xml")),
+    Case("broken.msg", bytes_case(_ole_with("Root Entry")), REJECTED, say.OUTLOOK_DAMAGED),
+    # The content decides, the name only where the content leaves it open.
+    Case("empty.ods", bytes_case(b""), REJECTED, say.EMPTY),
+    Case("text.xls", bytes_case(b"Partner\tScore\nAnn\t4\n"), REJECTED, say.TEXT),
+    Case(
+        "web-page.xls",
+        bytes_case(b"<html><body><table></table></body></html>"),
+        REJECTED,
+        say.WEB_PAGE,
+    ),
+    Case(
+        "real-old.xls",
+        bytes_case(_ole_with("Workbook")),
+        REJECTED,
+        say.OTHER_FORMAT.format(kind=say.KIND_XLS),
+    ),
+    Case(
+        "unknown-ole.xlsx",
+        bytes_case(_ole_with("Something")),
+        REJECTED,
+        say.OTHER_FORMAT.format(kind=say.KIND_OLD_OFFICE),
+    ),
+    Case("flat.fods", bytes_case(FODS), REJECTED, say.OTHER_FORMAT.format(kind=say.KIND_FODS)),
+    Case(
+        "gnu.gnumeric",
+        bytes_case(gzip.compress(GNUMERIC)),
+        REJECTED,
+        say.OTHER_FORMAT.format(kind=say.KIND_GNUMERIC),
+    ),
+    Case(
+        "excel-2003.xls",
+        bytes_case(EXCEL_2003_XML),
+        REJECTED,
+        say.OTHER_FORMAT.format(kind=say.KIND_EXCEL_XML),
+    ),
+    Case(
+        "template.xltx",
+        content_type(b"spreadsheetml.template.main+xml"),
+        REJECTED,
+        say.OTHER_FORMAT.format(kind=say.KIND_XLTX),
+    ),
+    Case(
+        "template.xltm",
+        content_type(b"ms-excel.template.macroEnabled.main+xml"),
+        REJECTED,
+        say.OTHER_FORMAT.format(kind=say.KIND_XLTM),
+    ),
+    Case(
+        "binary.xlsb",
+        zip_case({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\0"}),
+        REJECTED,
+        say.OTHER_FORMAT.format(kind=say.KIND_XLSB),
+    ),
+    Case("renamed-workbook.xls", renamed_workbook, ACCEPTED, ""),
 ]
 
 

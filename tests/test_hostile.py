@@ -18,8 +18,15 @@ import pytest
 from click.testing import CliRunner
 
 from couple_xl import consolidate as consolidate_module
+from couple_xl import messages as say
 from couple_xl.cli import main
-from couple_xl.consolidate import INTERNAL_ERROR, consolidate, read_one
+from couple_xl.consolidate import (
+    AN_INTERNAL_ERROR,
+    INTERNAL_ERROR,
+    READER_DIED,
+    consolidate,
+    read_one,
+)
 from couple_xl.errors import Severity
 from couple_xl.returns import CellError, read_return
 from tests import hostile_corpus
@@ -221,7 +228,7 @@ def test_a_worker_that_dies_costs_only_its_own_file(corpus, tmp_path, monkeypatc
     result = consolidate([folder])
     by_name = {f.path.name: f for f in result.files}
     assert by_name["victim.xlsx"].verdict == "rejected"
-    assert "the reader process died" in by_name["victim.xlsx"].messages()[0]
+    assert by_name["victim.xlsx"].messages() == [INTERNAL_ERROR.format(READER_DIED)]
     assert sum(f.record is not None for f in result.files) == 70
 
 
@@ -244,13 +251,119 @@ def test_an_internal_error_rejects_one_file_and_debug_shows_it(corpus, tmp_path,
     out = tmp_path / "s.xlsx"
     plain = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(out)])
     assert plain.exit_code == 1
-    line = f"rejected: {folder / 'boom.xlsx'}: " + INTERNAL_ERROR.format("TypeError: a bug of ours")
+    line = f"rejected: {folder / 'boom.xlsx'}: " + INTERNAL_ERROR.format(AN_INTERNAL_ERROR)
     assert line in plain.output.splitlines()
     assert "Traceback" not in plain.output
+    assert "TypeError" not in plain.output  # in the user's words; --debug has the rest
     assert "1 return(s) counted, 1 rejected" in plain.output
     debug = CliRunner().invoke(main, ["--debug", "consolidate", str(folder), "-o", str(out)])
     assert "Traceback" in debug.output
     assert "a bug of ours" in debug.output
+
+
+# --- every verdict in the user's words --------------------------------------------------------
+
+
+def _exception_names() -> re.Pattern[str]:
+    """Every exception class the readers' libraries define, by name, as a pattern."""
+    import json  # noqa: F401  (imported so that their exceptions are counted)
+    import xml.parsers.expat  # noqa: F401
+
+    import defusedxml  # noqa: F401
+    import extract_msg  # noqa: F401
+    import olefile  # noqa: F401
+    import pydantic  # noqa: F401
+    import python_calamine  # noqa: F401
+
+    names, stack = set(), [BaseException]
+    while stack:
+        cls = stack.pop()
+        names.add(cls.__name__)
+        stack.extend(cls.__subclasses__())
+    # Class names that are also plain English words in a sentence.
+    names -= {"Error", "error", "Warning", "Exception", "Abort", "Exit", "Timeout", "Empty", "Full"}
+    names = {n for n in names if not n.startswith("_") and len(n) > 3}
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, names))) + r")\b")
+
+
+# What the libraries themselves say, which belongs in a finding's detail only.
+LIBRARY_WORDS = ("Cannot detect file format", "CRC-32", "OLE2", "invalid token",
+                 "unbound prefix", "Expecting value", "embedded null byte", "Unrecognized",
+                 "File is not a zip file", "Invalid JSON", "line 1, column")  # fmt: skip
+
+
+def _in_users_words(message: str, names: re.Pattern[str]) -> bool:
+    return names.search(message) is None and not any(w in message for w in LIBRARY_WORDS)
+
+
+def test_no_verdict_names_an_exception_or_quotes_a_library(corpus, logs, cli_run):
+    names = _exception_names()
+    by_name, _ = logs
+    said = [f.message for log in by_name.values() for f in log.findings]
+    source = (corpus.returns / "good-alpha.xlsx").read_bytes()
+    for i, data in enumerate(hostile_corpus.mutations(source, seed=2026, count=400)):
+        outcome = read_one(Path(f"mutant-{i}.xlsx"), data=data)
+        if outcome.finding is not None:
+            said.append(outcome.finding.message)
+    assert len(said) > 100
+    wrong = sorted({m for m in said if not _in_users_words(m, names)})
+    assert not wrong, "\n".join(wrong[:8])
+    result, _ = cli_run
+    verdicts = [x for x in result.output.splitlines() if x.startswith(("rejected", "accepted"))]
+    assert not [x for x in verdicts if not _in_users_words(x, names)]
+
+
+def test_debug_still_shows_what_the_library_said(corpus):
+    outcome = read_one(corpus.returns / "bad-crc.xlsx")
+    assert outcome.finding.message == say.PART_DAMAGED.format(part="xl/styles.xml")
+    assert "BadZipFile" in outcome.finding.detail
+    result = CliRunner().invoke(main, ["--debug", "check", str(corpus.returns / "bad-crc.xlsx")])
+    assert "BadZipFile: Bad CRC-32" in result.output
+    plain = CliRunner().invoke(main, ["check", str(corpus.returns / "bad-crc.xlsx")])
+    assert "BadZipFile" not in plain.output
+
+
+def test_a_macro_sheet_is_left_unread_and_every_answer_counted(corpus):
+    record = read_return(corpus.returns / "macro-sheet.xlsm")
+    assert record.answers == corpus.typed["macro-sheet.xlsm"]
+    (warning,) = record.warnings
+    assert warning.message == say.MACRO_SHEET.format(count=1, names="'Macro1'")
+
+
+# Each file given to `check` on its own: what it holds decides its one line and exit code.
+ALONE = [
+    ("quick.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", say.PDF),
+    ("empty.ods", b"", say.EMPTY),
+    ("empty.xlsx", b"", say.EMPTY),
+    ("notes.xls", b"Partner,Score\nAnn,4\n", say.TEXT),
+    ("notes.txt", b"Partner,Score\nAnn,4\n", say.TEXT),
+    ("flat.fods", hostile_corpus.FODS, say.OTHER_FORMAT.format(kind=say.KIND_FODS)),
+]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), ALONE, ids=[a[0] for a in ALONE])
+def test_a_file_checked_alone_gets_its_own_verdict(tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert result.output == f"rejected: {path}: {message}\n"
+
+
+def test_a_non_return_checked_alone_says_none_is_a_return(corpus):
+    summary = corpus.returns / "summary.xlsx"
+    result = CliRunner().invoke(main, ["check", str(summary)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"skipped: {summary}: a couple_xl summary, not a return\nError: {say.NO_RETURNS_IN_FILES}\n"
+    )
+
+
+def test_a_zero_byte_file_gets_one_verdict_whatever_its_name(tmp_path):
+    for suffix in (".xlsx", ".ods", ".xls", ".numbers", ".csv"):
+        (tmp_path / f"empty{suffix}").write_bytes(b"")
+    result = consolidate([tmp_path])
+    assert {tuple(f.messages()) for f in result.files} == {(say.EMPTY,)}
 
 
 # --- truthful verdicts and exit codes ------------------------------------------------------
