@@ -1,8 +1,16 @@
 """The couple-xl command line. Each command calls one library function.
 
-Only this module prints or exits. Library errors (CoupleError) become
-"Error: …" with exit code 1; usage errors exit with code 2. Heavy imports happen
-inside the commands, so that `couple-xl --help` starts quickly.
+Only this module prints or exits, by one set of rules that every command's --help
+repeats (EXIT_RULES, and NEEDS_FORCE or REPLACED for each output):
+
+- a problem in the input (CoupleError) prints "Error:" once, then one line per problem,
+  each naming where it is, and exits 1;
+- a usage error, including an input file or folder that does not exist, exits 2;
+- what a person edits or sends (workbooks, plans, drafts, templates) is never
+  overwritten without --force; what couple_xl derives (the summary, its exports, the
+  demo) is replaced.
+
+Heavy imports happen inside the commands, so that `couple-xl --help` starts quickly.
 """
 
 from __future__ import annotations
@@ -18,14 +26,32 @@ from .formulas import ADDIN, NATIVE
 from .levels import LEVELS, PARTNER
 
 EXIT_PROBLEMS = 1
+EXIT_USAGE = 2  # click's own, for usage errors and input paths that do not exist
+ERROR = "Error: "
+PROBLEMS = "{count} problems:"  # after ERROR, when there is more than one
+NEEDS_FORCE = "never overwritten without --force"
+REPLACED = "replaced if already there"
+EXIT_RULES = (
+    "Exit codes: 0 done; 1 a problem in the input ('Error:' once, then one line per "
+    "problem); 2 a usage error, such as a missing option or an input file or folder that "
+    "does not exist."
+)
 # A progress bar is shown on a terminal when there are more files than this.
 PROGRESS_FROM = 5
-INTERNAL = "internal error ({}): please report it; run again with --debug to see the details"
+INTERNAL = (
+    "couple_xl stopped on an internal error: please report it; run again with --debug to "
+    "see the details"
+)
 
 
 returns_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
 )
+
+
+def input_file(**settings) -> click.Path:
+    """An input file: one that does not exist is a usage error (exit 2), as everywhere."""
+    return click.Path(exists=True, dir_okay=False, path_type=Path, **settings)
 
 
 def output_option(help_text: str):
@@ -47,25 +73,33 @@ def out_folder_option(help_text: str, **settings):
     )  # fmt: skip
 
 
-def _fail(err: Exception) -> click.ClickException:
-    exc = click.ClickException(str(err))
+def _fail(message: str) -> click.ClickException:
+    exc = click.ClickException(message)
     exc.exit_code = EXIT_PROBLEMS
     return exc
 
 
+def problem_lines(err) -> list[str]:
+    """A library error as it is printed: "Error:" once, then one line per problem."""
+    from .errors import ProblemsError
+
+    problems = err.problems if isinstance(err, ProblemsError) else [err]
+    if len(problems) == 1:
+        return [f"{ERROR}{problems[0]}"]
+    return [ERROR + PROBLEMS.format(count=len(problems))] + [f"  {p}" for p in problems]
+
+
 @contextlib.contextmanager
-def _problems(prefix: str = ""):
-    """Run a library call; its errors become exit code 1, each problem on a line."""
-    from .errors import CoupleError, ProblemsError
+def _problems():
+    """Run a library call; its errors are printed by problem_lines, and exit 1."""
+    from .errors import CoupleError
 
     try:
         yield
-    except ProblemsError as err:
-        for problem in err.problems:
-            click.echo(f"{prefix}{problem}", err=True)
-        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
     except CoupleError as err:
-        raise _fail(err) from None
+        for line in problem_lines(err):
+            click.echo(line, err=True)
+        raise click.exceptions.Exit(EXIT_PROBLEMS) from None
 
 
 class _Main(click.Group):
@@ -76,12 +110,10 @@ class _Main(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as err:
+        except Exception:
             if ctx.meta.get("couple_xl.debug"):
                 raise
-            from .boundary import describe
-
-            raise _fail(RuntimeError(INTERNAL.format(describe(err)))) from None
+            raise _fail(INTERNAL) from None
 
 
 def _debug() -> bool:
@@ -113,11 +145,26 @@ def _contact(ctx: click.Context, param: click.Parameter, value: str | None) -> s
         raise click.BadParameter(err.message) from None
 
 
+def _template_ref(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A built-in template id, or a template file that exists (else exit 2)."""
+    if value is None:
+        return None
+    from .templates import builtin_templates
+
+    builtin = builtin_templates()
+    if value in builtin or Path(value).exists():
+        return value
+    raise click.BadParameter(
+        f"{value!r} is neither a built-in template ({', '.join(builtin)}) nor a file that exists"
+    )
+
+
 template_option = click.option(
     "--template",
     "template_ref",
     metavar="ID|PATH",
     default=None,
+    callback=_template_ref,
     help="Built-in template id or a template file (default: couple).",
 )
 
@@ -135,7 +182,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["couple_xl.debug"] = debug
 
 
-@main.command()
+@main.command(epilog=EXIT_RULES)
 @click.argument("partnership")
 @click.option(
     "--partner",
@@ -146,7 +193,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 )
 @click.option(
     "--partners-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=input_file(),
     help="CSV or XLSX with columns partner, email, contact (only partner is required).",
 )
 @template_option
@@ -171,7 +218,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--partnership-id", metavar="ID", help="Keep this id instead of deriving one from the name."
 )
-@out_folder_option("Folder to write the workbooks and manifest into.")
+@out_folder_option(f"Folder to write the workbooks and manifest into; they are {NEEDS_FORCE}.")
 @click.option(
     "--scoring",
     type=click.Choice([ADDIN, NATIVE]),
@@ -195,11 +242,13 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--plan",
     "plan_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=input_file(),
     help="The action plan agreed after the last round (from `couple-xl plan`): each "
     "workbook asks how every agreed action is going.",
 )
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option(
+    "--force", is_flag=True, help="Overwrite the workbooks and manifest (and their drafts)."
+)
 def new(
     partnership: str,
     partners: tuple[str, ...],
@@ -241,7 +290,7 @@ def new(
         raise click.UsageError(
             "no partners given: use --partner ORG (repeatable) or --partners-file FILE"
         )
-    with _problems("Error: "):
+    with _problems():
         file_entries = read_partners_file(partners_file) if partners_file else []
         request = RoundRequest(
             partnership_name=partnership,
@@ -299,7 +348,7 @@ def templates() -> None:
     """List, check, export and import assessment templates."""
 
 
-@templates.command("list")
+@templates.command("list", epilog=EXIT_RULES)
 def templates_list() -> None:
     """List the built-in templates.
 
@@ -308,10 +357,9 @@ def templates_list() -> None:
     \b
         couple-xl templates list
     """
-    from .errors import CoupleError
     from .templates import builtin_templates, load_template_file
 
-    try:
+    with _problems():
         found = builtin_templates()
         for template_id, path in found.items():
             t = load_template_file(path)
@@ -319,12 +367,10 @@ def templates_list() -> None:
                 f"{template_id}  {t.version}  {t.title}  "
                 f"({len(t.principles)} principles, {len(t.questions)} statements)"
             )
-    except CoupleError as err:
-        raise _fail(err) from None
 
 
-@templates.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@templates.command("check", epilog=EXIT_RULES)
+@click.argument("file", type=input_file())
 def templates_check(file: Path) -> None:
     """Check a template file and list every problem in it.
 
@@ -343,9 +389,9 @@ def templates_check(file: Path) -> None:
     )
 
 
-@templates.command("export")
-@click.argument("template_ref", metavar="TEMPLATE")
-@output_option("The workbook to write (.xlsx).")
+@templates.command("export", epilog=EXIT_RULES)
+@click.argument("template_ref", metavar="TEMPLATE", callback=_template_ref)
+@output_option(f"The workbook to write (.xlsx); {NEEDS_FORCE}.")
 @click.option("--force", is_flag=True, help="Overwrite the workbook if it exists.")
 def templates_export(template_ref: str, output: Path, force: bool) -> None:
     """Write a template's questions to a workbook you can edit in Excel.
@@ -370,9 +416,9 @@ def templates_export(template_ref: str, output: Path, force: bool) -> None:
     )
 
 
-@templates.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@output_option("The template file to write (.toml).")
+@templates.command("import", epilog=EXIT_RULES)
+@click.argument("file", type=input_file())
+@output_option(f"The template file to write (.toml); {NEEDS_FORCE}.")
 @click.option("--force", is_flag=True, help="Overwrite the template file if it exists.")
 def templates_import(file: Path, output: Path, force: bool) -> None:
     """Turn a questions workbook (from templates export) into a template file.
@@ -426,9 +472,12 @@ xlwings Lite (Excel 365 on Windows or Mac, and Excel on the web; no Python neede
 """
 
 
-@main.command()
+@main.command(epilog=EXIT_RULES)
 @click.option("--lite", is_flag=True, help="Write the xlwings Lite main.py and requirements.txt.")
-@out_folder_option("Folder to write the files into (required with --lite).", required=False)
+@out_folder_option(
+    f"Folder to write the files into (required with --lite); they are {NEEDS_FORCE}.",
+    required=False,
+)
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def addin(lite: bool, out_dir: Path | None, force: bool) -> None:
     """Set up the COUPLE_ functions in Excel, and say what to click.
@@ -446,11 +495,10 @@ def addin(lite: bool, out_dir: Path | None, force: bool) -> None:
         couple-xl addin --out addin
     """
     from .addin import UDF_MODULE, classic_config, write_classic_config, write_lite_files
-    from .errors import CoupleError
 
     if lite and out_dir is None:
         raise click.UsageError("--lite needs --out DIR, the folder to write main.py into")
-    try:
+    with _problems():
         if lite:
             files = write_lite_files(out_dir, force=force)
             main_py, requirements = files.written
@@ -464,12 +512,15 @@ def addin(lite: bool, out_dir: Path | None, force: bool) -> None:
         else:
             (conf,) = write_classic_config(out_dir, force=force).written
             click.echo(f"Wrote {conf}")
-    except CoupleError as err:
-        raise _fail(err) from None
 
 
-def _print_log(result, quiet: bool = False) -> None:
-    """A line per file; a line per problem, each naming where it is and what to do."""
+# How a finding about a whole run is labelled, by its severity.
+RUN_LABELS = {"error": "Error", "warning": "Warning", "note": "Note"}
+
+
+def _print_log(result, quiet: bool = False, whose: bool = False) -> None:
+    """A line per file; a line per problem, each naming where it is and what to do;
+    with ``whose``, a line saying whose return each one read is."""
     from .consolidate import REJECTED, SKIPPED
     from .errors import Severity
 
@@ -483,10 +534,11 @@ def _print_log(result, quiet: bool = False) -> None:
             continue
         not_counted = f.record is not None and not f.counted and f.verdict != REJECTED
         head = f"{f.verdict}{', not counted' if not_counted else ''}: {f.path}"
-        if len(f.findings) == 1 and f.verdict in (REJECTED, SKIPPED):
-            click.echo(f"{head}: {said(f.findings[0])}")
-        else:
-            click.echo(head)
+        one_line = len(f.findings) == 1 and f.verdict in (REJECTED, SKIPPED)
+        click.echo(f"{head}: {said(f.findings[0])}" if one_line else head)
+        if whose and f.record is not None:
+            click.echo(f"    {f.record.whose}")
+        if not one_line:
             for finding in f.findings:
                 click.echo(f"    {finding.severity}: {said(finding)}")
         if debug:
@@ -494,18 +546,17 @@ def _print_log(result, quiet: bool = False) -> None:
                 if finding.detail:
                     click.echo("    " + finding.detail.rstrip().replace("\n", "\n    "), err=True)
     for finding in result.findings:
-        label = "Error" if finding.severity == Severity.ERROR else "Warning"
-        click.echo(f"{label}: {finding}", err=True)
+        click.echo(f"{RUN_LABELS[finding.severity.value]}: {finding}", err=True)
 
 
-@main.command()
+@main.command(epilog=EXIT_RULES)
 @returns_argument
-@output_option("The summary workbook to write (.xlsx).")
+@output_option(f"The summary workbook to write (.xlsx); {REPLACED}.")
 @click.option(
     "--manifest",
     "manifests",
     multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=input_file(),
     help="A manifest written by `new` (those among PATHS are found anyway).",
 )
 @click.option("--partnership", metavar="ID", help="Keep only this partnership id.")
@@ -513,13 +564,13 @@ def _print_log(result, quiet: bool = False) -> None:
     "--csv",
     "csv_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Also write answers.csv and scores.csv into this folder.",
+    help=f"Also write answers.csv and scores.csv into this folder; {REPLACED}.",
 )
 @click.option(
     "--json",
     "json_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write everything as JSON, text exactly as typed.",
+    help=f"Also write everything as JSON, text exactly as typed; {REPLACED}.",
 )
 @click.option("--anonymise", is_flag=True, help="Leave respondents' names out of every output.")
 @click.option(
@@ -549,25 +600,25 @@ def consolidate(
     """Read returned workbooks and write a comparison summary.
 
     PATHS are files or folders (searched recursively). Saved emails (.eml) are
-    opened and the workbooks attached to them read, in memory. Each file is
-    accepted, accepted with warnings, or rejected, with reasons. Exit code 1 when
-    any file is rejected (the summary is still written from the others unless
+    opened and the workbooks attached to them read, in memory. Give the round's sent
+    folder too (or --manifest): its manifest says who has not returned yet. Each
+    file is accepted, accepted with warnings, or rejected, with reasons. Exit code 1
+    when any file is rejected (the summary is still written from the others unless
     --strict).
 
     Example:
 
     \b
-        couple-xl consolidate returns/ -o summary.xlsx --csv exports --json summary.json
+        couple-xl consolidate returns/ sent/autumn -o summary.xlsx --csv exports
     """
     import sys
 
-    from .errors import CoupleError
     from .pipeline import ConsolidateOptions, run_consolidate
     from .templates import resolve_template
 
     if output.suffix.lower() != ".xlsx":
         raise click.UsageError("the summary (-o) must be an .xlsx file")
-    try:
+    with _problems():
         options = ConsolidateOptions(
             paths=list(paths),
             output=output,
@@ -583,8 +634,6 @@ def consolidate(
         show_bar = not quiet and sys.stderr.isatty()
         with _Progress(show_bar) as progress:
             outcome = run_consolidate(options, progress=progress.update)
-    except CoupleError as err:
-        raise _fail(err) from None
     result = outcome.result
     _print_log(result, quiet)
     for finding in outcome.findings:  # what Excel's limits changed in the summary
@@ -603,9 +652,9 @@ def consolidate(
         raise click.exceptions.Exit(EXIT_PROBLEMS)
 
 
-@main.command()
+@main.command(epilog=EXIT_RULES)
 @returns_argument
-@output_option("The action-plan workbook to write (.xlsx).")
+@output_option(f"The action-plan workbook to write (.xlsx); {NEEDS_FORCE}.")
 @click.option("--partnership", metavar="ID", help="The partnership, when the returns hold several.")
 @click.option("--force", is_flag=True, help="Overwrite the plan if it exists.")
 def plan(paths: tuple[Path, ...], output: Path, partnership: str | None, force: bool) -> None:
@@ -622,15 +671,12 @@ def plan(paths: tuple[Path, ...], output: Path, partnership: str | None, force: 
     \b
         couple-xl plan returns/ -o plan.xlsx
     """
-    from .errors import CoupleError
     from .plan import PlanOptions, run_plan
 
     if output.suffix.lower() != ".xlsx":
         raise click.UsageError("the plan (-o) must be an .xlsx file")
-    try:
+    with _problems():
         outcome = run_plan(PlanOptions(list(paths), output, partnership, force))
-    except CoupleError as err:
-        raise _fail(err) from None
     result = outcome.result
     _print_log(result, quiet=False)
     if outcome.written is None:
@@ -671,39 +717,41 @@ class _Progress:
             self.bar.__exit__(*exc)
 
 
-@main.command()
+@main.command(epilog=EXIT_RULES)
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @template_option
 def check(files: tuple[Path, ...], template_ref: str | None) -> None:
     """Check returned workbooks as they arrive: a verdict for each file.
 
-    FILES may also be saved emails (.eml): their attached workbooks are checked.
-    Exit code 1 when any file is rejected.
+    FILES may also be saved emails (.eml): their attached workbooks are checked, and
+    folders: the workbooks in them are. Each return read is named by its partnership,
+    round, partner and respondent; files of more than one partnership are pointed out.
+    Writes nothing. Exit code 1 when any file is rejected, or none is a return.
 
     Example:
 
     \b
         couple-xl check "Age UK Riverside (returned).xlsx"
     """
-    from .errors import CoupleError
     from .pipeline import run_check
     from .templates import resolve_template
 
-    try:
+    with _problems():
         template = resolve_template(template_ref) if template_ref else None
         result = run_check(list(files), template)
-    except CoupleError as err:
-        raise _fail(err) from None
-    _print_log(result)
+    _print_log(result, whose=True)
     if result.problems:
         raise click.exceptions.Exit(EXIT_PROBLEMS)
 
 
-@main.command()
-@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@main.command(epilog=EXIT_RULES)
+@click.argument("manifest", type=input_file())
 @click.argument("returns", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@out_folder_option("Folder to write the reminder drafts and send list into.")
-def remind(manifest: Path, returns: tuple[Path, ...], out_dir: Path) -> None:
+@out_folder_option(
+    f"Folder to write the reminder drafts and send list into; they are {NEEDS_FORCE}."
+)
+@click.option("--force", is_flag=True, help="Overwrite reminder drafts and a send list there.")
+def remind(manifest: Path, returns: tuple[Path, ...], out_dir: Path, force: bool) -> None:
     """Write reminder emails for the partners whose return has not arrived.
 
     MANIFEST is the one `new` wrote (the workbooks beside it are attached again);
@@ -716,13 +764,10 @@ def remind(manifest: Path, returns: tuple[Path, ...], out_dir: Path) -> None:
         couple-xl remind sent/autumn/riverside-food-partnership_autumn-2026.manifest.json \\
           returns/ --out reminders
     """
-    from .errors import CoupleError
     from .reminders import remind as write_reminders
 
-    try:
-        outcome = write_reminders(manifest, list(returns), out_dir)
-    except CoupleError as err:
-        raise _fail(err) from None
+    with _problems():
+        outcome = write_reminders(manifest, list(returns), out_dir, force=force)
     if not outcome.missing:
         click.echo("Every partner's return has arrived and counts: no reminders needed.")
         return
@@ -731,15 +776,19 @@ def remind(manifest: Path, returns: tuple[Path, ...], out_dir: Path) -> None:
         _print_drafts(outcome.drafts, "reminder")
     if outcome.no_workbook:
         click.echo(
-            f"Error: not reminded, their workbook is not beside the manifest (keep the folder "
+            f"{ERROR}not reminded, their workbook is not beside the manifest (keep the folder "
             f"`couple-xl new` wrote): {', '.join(outcome.no_workbook)}",
             err=True,
         )
         raise click.exceptions.Exit(EXIT_PROBLEMS)
 
 
-@main.command()
-@out_folder_option("Folder for the example.", default="couple-demo", show_default=True)
+@main.command(epilog=EXIT_RULES)
+@out_folder_option(
+    f"Folder for the example; the demo in it is {REPLACED}.",
+    default="couple-demo",
+    show_default=True,
+)
 def demo(out_dir: Path) -> None:
     """Build an example partnership, simulate its returns, and consolidate them.
 
@@ -752,12 +801,9 @@ def demo(out_dir: Path) -> None:
         couple-xl demo --out couple-demo
     """
     from .demo import run_demo
-    from .errors import CoupleError
 
-    try:
+    with _problems():
         outcome = run_demo(out_dir)
-    except CoupleError as err:
-        raise _fail(err) from None
     click.echo(f"Example partnership in {outcome.folder}:")
     click.echo(f"  {len(outcome.workbooks)} partner workbooks in {outcome.folder / 'workbooks'}")
     click.echo(

@@ -831,3 +831,54 @@ def _manifest_template(manifest: Manifest | None, override: Template | None) -> 
         return None
     template = load_template_file(path)
     return template if template.version == manifest.template_version else None
+
+
+# --- what a run combined, said once -------------------------------------------------
+
+
+def several_partnerships(result: Consolidation, combined: bool) -> Finding | None:
+    """A finding when the returns read belong to more than one partnership, or None.
+
+    ``combined``: the partnerships are summarised together (consolidate), which is said
+    as a note with how to pick one; otherwise (check) it is a warning to look at them.
+    """
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for log in result.files:
+        if log.record is not None and not log.skipped:
+            counts[log.record.meta.partnership_id] += 1
+            names[log.record.meta.partnership_id] = log.record.meta.partnership_name
+    ids = [p.partnership_id for p in result.partnerships] if combined else sorted(counts)
+    if len(ids) < 2:
+        return None
+    for p in result.partnerships:
+        names.setdefault(p.partnership_id, p.name)
+    which = "; ".join(
+        f"{names.get(pid, pid)} ({pid}, {counts[pid]} {'file' if counts[pid] == 1 else 'files'})"
+        for pid in ids
+    )
+    if combined:
+        message = say.SEVERAL_PARTNERSHIPS_COMBINED.format(count=len(ids), which=which)
+        return Finding(message, Location(), Severity.NOTE)
+    message = say.SEVERAL_PARTNERSHIPS_CHECKED.format(count=len(ids), which=which)
+    return Finding(message, Location(), Severity.WARNING)
+
+
+def without_manifest(result: Consolidation) -> Finding | None:
+    """A note naming the rounds summarised without their manifest (so with no chase
+    list), or None when every round has one."""
+    missing: dict[str, list[str]] = {}
+    for partnership in result.partnerships:
+        for r in partnership.rounds:
+            if r.manifest is None:
+                missing.setdefault(partnership.partnership_id, []).append(r.round)
+    if not missing:
+        return None
+    count = sum(len(labels) for labels in missing.values())
+    if count == 1:
+        ((pid, (label,)),) = missing.items()
+        rounds = f"partnership {pid}, round {label}"
+    else:
+        listed = "; ".join(f"{pid}: {', '.join(labels)}" for pid, labels in missing.items())
+        rounds = f"{count} rounds ({listed})"
+    return Finding(say.NO_MANIFEST.format(rounds=rounds), Location(), Severity.NOTE)

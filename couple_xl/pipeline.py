@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .consolidate import Consolidation, consolidate
+from .consolidate import Consolidation, consolidate, several_partnerships, without_manifest
 from .errors import Finding
 from .files import make_folder, refuse_inputs, resolved
 from .levels import PARTNER
@@ -58,6 +58,9 @@ def run_consolidate(
     result = consolidate(
         options.paths, options.manifests, options.partnership, options.template, progress
     )
+    if result.records:
+        said = [several_partnerships(result, combined=True), without_manifest(result)]
+        result.findings += [finding for finding in said if finding is not None]
     inputs = result.inputs | {resolved(m) for m in options.manifests}
     targets = [options.output]
     if options.json_path:
@@ -100,5 +103,11 @@ def _settled() -> Iterator[None]:
 
 
 def run_check(paths: list[Path], template: Template | None = None) -> Consolidation:
-    """Validate returns as they arrive, exactly as consolidation would; writes nothing."""
-    return consolidate(paths, template=template)
+    """Validate returns as they arrive, exactly as consolidation would; writes nothing.
+    Returns of more than one partnership are pointed out (one may be in the wrong
+    folder)."""
+    result = consolidate(paths, template=template)
+    several = several_partnerships(result, combined=False)
+    if several is not None:
+        result.findings.append(several)
+    return result

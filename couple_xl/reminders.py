@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .consolidate import REJECTED, Consolidation, consolidate
-from .drafts import Drafts, Invitation, write_drafts
+from .drafts import SEND_LIST, Drafts, Invitation, write_drafts
 from .errors import CoupleError, Location, ProblemsError, Severity
-from .files import name_in_folder
+from .files import name_in_folder, refuse_overwrite
 from .inputs import due_in_words
 from .metadata import MANIFEST_FILES, Manifest, read_manifest
 
@@ -23,12 +23,16 @@ class Reminders:
     no_workbook: list[str] = field(default_factory=list)  # original workbook not found
 
 
-def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders:
+def remind(
+    manifest_path: Path, returns: list[Path], out_dir: Path, force: bool = False
+) -> Reminders:
     """Write reminders for the partners of a manifest with no counted return among
     ``returns``. A partner whose files were rejected is told why (where the file said
     whose it was). The original workbooks must be beside the manifest, as `new` wrote them;
     a file name in the manifest that leads anywhere else stops the run before anything is
-    read or written (ProblemsError, each with its key).
+    read or written (ProblemsError, each with its key). Drafts and a send list already in
+    ``out_dir`` are overwritten only with ``force`` (OutputExistsError, before anything is
+    written).
     """
     manifest = read_manifest(manifest_path)
     workbooks = _workbooks(manifest_path, manifest)
@@ -59,6 +63,10 @@ def remind(manifest_path: Path, returns: list[Path], out_dir: Path) -> Reminders
         invitations.append(Invitation(partner.partner, partner.email, partner.contact,
                                       workbook, note))  # fmt: skip
     if invitations:
+        # A draft is named after its workbook, as write_drafts names it.
+        drafts = [out_dir / i.workbook.with_suffix(".eml").name for i in invitations if i.email]
+        for target in [*drafts, out_dir / SEND_LIST]:
+            refuse_overwrite(target, force)
         out.drafts = write_drafts(
             out_dir,
             invitations,

@@ -204,6 +204,18 @@ class ReturnRecord:
         self.__dict__.update(state)
 
     @property
+    def whose(self) -> str:
+        """Whose return this is, in words: partnership, round, partner and respondent."""
+        meta = self.meta
+        text = say.WHOSE.format(
+            name=meta.partnership_name, id=meta.partnership_id, round=meta.round,
+            partner=meta.partner,
+        )  # fmt: skip
+        if self.respondent_name:
+            text += say.WHOSE_RESPONDENT.format(respondent=self.respondent_name)
+        return text
+
+    @property
     def when(self) -> dt.datetime:
         """When the partner last saved it: the document's own time, else the file's."""
         return self.saved or self.file_modified

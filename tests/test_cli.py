@@ -11,8 +11,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from couple_xl.cli import main
+from couple_xl.cli import ERROR, EXIT_USAGE, PROBLEMS, main
+from couple_xl.errors import TemplateError
 from couple_xl.metadata import read_manifest
+from couple_xl.templates import load_template_file
 
 
 @pytest.fixture
@@ -167,10 +169,14 @@ def test_bad_template_in_new(run, tmp_path):
     bad.write_text('id = "Bad"\n', encoding="utf-8")
     result = run("new", "P", "--partner", "A", "--template", str(bad), "--out", str(tmp_path))
     assert result.exit_code == 1
+    with pytest.raises(TemplateError) as caught:
+        load_template_file(bad)
+    problems = caught.value.problems
     assert result.output.startswith(
-        f"Error: {bad}: id: String should match pattern '^[a-z][a-z0-9_]{{0,39}}$'\n"
+        f"{ERROR}{PROBLEMS.format(count=len(problems))}\n"
+        f"  {bad}: id: String should match pattern '^[a-z][a-z0-9_]{{0,39}}$'\n"
     )
-    assert f"{bad}: version: required key is missing\n" in result.output
+    assert f"  {bad}: version: required key is missing\n" in result.output
 
 
 def test_templates_list(run):
@@ -196,17 +202,18 @@ def test_templates_check(run, tmp_path, template):
     result = run("templates", "check", str(bad))
     assert result.exit_code == 1
     assert result.output == (
-        f"{bad}: settings: strength must be above developing\n"
-        f"{bad}: principles[1].questions[1].guidance: guidance is 300 characters as Excel "
+        f"{ERROR}{PROBLEMS.format(count=2)}\n"
+        f"  {bad}: settings: strength must be above developing\n"
+        f"  {bad}: principles[1].questions[1].guidance: guidance is 300 characters as Excel "
         "counts them; a dropdown's message can have at most 255: shorten it\n"
     )
 
 
 def test_templates_check_missing_file(run, tmp_path):
-    result = run("templates", "check", str(tmp_path / "nope.toml"))
-    assert result.exit_code == 1
     missing = tmp_path / "nope.toml"
-    assert result.output == f"{missing}: cannot read the template: No such file or directory\n"
+    result = run("templates", "check", str(missing))
+    assert result.exit_code == EXIT_USAGE
+    assert f"'{missing}' does not exist" in result.output
 
 
 def test_every_command_has_help_with_an_example():

@@ -484,8 +484,13 @@ def test_check_command(tmp_path, round1, template):
     runner = CliRunner()
     one = runner.invoke(main, ["check", str(good)])
     assert one.exit_code == 0
+    whose = say.WHOSE.format(
+        name="Riverside Food Partnership", id="riverside-food-partnership", round="Round 1",
+        partner=round1.workbooks[0].partner,
+    )  # fmt: skip
     assert one.output == (
         f"accepted with warnings: {good}\n"
+        f"    {whose}\n"
         "    warning: sheet 'Commitment', cell C5: answer 'x' to commitment_choice is not on "
         "the scale: not counted; ask the partner to choose an answer from the list\n"
     )

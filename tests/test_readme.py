@@ -73,3 +73,20 @@ def test_readme_states_the_read_limits_in_force():
     assert f"{LIMITS.ratio} to 1" in table
     assert f"| {LIMITS.grid_cells:,} cells |" in table
     assert f"partners CSV | {LIMITS.text_bytes // MiB} MB |" in table
+
+
+def _commands(block: str) -> list[str]:
+    """The commands of a bash block, continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n\s*", " ", block)
+    return [line.split("  #")[0].strip() for line in joined.splitlines() if line.strip()]
+
+
+def test_every_consolidate_in_the_readme_gives_the_rounds_manifest():
+    """Without the manifest a summary has no chase list: the README's examples never
+    leave it out (the round's sent folder, a manifest, or --manifest)."""
+    text = README.read_text(encoding="utf-8")
+    commands = [c for b in _bash_blocks(text) for c in _commands(b) if "xl consolidate" in c]
+    assert len(commands) >= 3
+    for command in commands:
+        args = command.split()
+        assert any(a.startswith("sent/") or a == "--manifest" for a in args), command
