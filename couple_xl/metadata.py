@@ -189,13 +189,32 @@ class Manifest(_Model):
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+# pydantic's own kinds of problem, in words (its messages quote patterns and types).
+_PROBLEM_WORDS = {
+    "missing": "missing",
+    "extra_forbidden": "a key couple_xl never writes",
+    "json_invalid": "not valid JSON: damaged, or edited by hand",
+    "string_too_long": "longer than couple_xl writes",
+    "string_too_short": "empty",
+    "literal_error": "not a value couple_xl writes",
+}
+
+
 def validation_problem(err: ValidationError) -> tuple[str, str]:
-    """The key path (``partners[0].file``) and message of a pydantic error's first problem."""
+    """The key path (``partners[0].file``) and message of a pydantic error's first
+    problem, in words: our own validators' messages as they are, pydantic's replaced by
+    what they mean."""
     first = err.errors(include_url=False)[0]
     key = ""
     for part in first["loc"]:
         key += f"[{part}]" if isinstance(part, int) else ("." if key else "") + str(part)
-    return key or "(top level)", first["msg"].removeprefix("Value error, ")
+    key = key or "(top level)"
+    kind = first["type"]
+    if kind == "value_error":
+        return key, first["msg"].removeprefix("Value error, ")
+    if kind.startswith(("date", "datetime")):
+        return key, "not a date couple_xl writes"
+    return key, _PROBLEM_WORDS.get(kind, "not in the form couple_xl writes")
 
 
 # What to do about a manifest whose workbook file name is refused.
@@ -217,15 +236,13 @@ def read_manifest(path: str | Path) -> Manifest:
             return Manifest.model_validate_json(data)
         except ValidationError as err:
             key, message = validation_problem(err)
-            if err.errors()[0]["type"] == "json_invalid":  # pydantic's words would show
-                key, message = None, "it is not valid JSON: damaged, or edited by hand"
-            elif key.startswith("partners[") and key.endswith("].file"):
+            if key.startswith("partners[") and key.endswith("].file"):
                 raise ReadError(
                     f"{message}; {MANIFEST_FILES}", Location(file=path, key=key), detail=str(err)
                 ) from None
             raise ReadError(
                 f"not a couple_xl manifest ({message}): use the manifest `couple-xl new` "
                 "wrote, unedited",
-                Location(file=path, key=key),
+                Location(file=path, key=None if key == "(top level)" else key),
                 detail=str(err),
             ) from None

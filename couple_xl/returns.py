@@ -527,6 +527,7 @@ def _metadata(
             f"its couple_xl metadata has a value couple_xl never writes ({key} '{shown}': "
             f"{message}): it may have been tampered with: {FRESH_COPY}",
             Location(file=where.file, sheet=where.sheet, key=key),
+            detail=str(err),
         ) from None
 
 

@@ -289,7 +289,8 @@ def _exception_names() -> re.Pattern[str]:
 # What the libraries themselves say, which belongs in a finding's detail only.
 LIBRARY_WORDS = ("Cannot detect file format", "CRC-32", "OLE2", "invalid token",
                  "unbound prefix", "Expecting value", "embedded null byte", "Unrecognized",
-                 "File is not a zip file", "Invalid JSON", "line 1, column")  # fmt: skip
+                 "File is not a zip file", "Invalid JSON", "line 1, column", "should match pattern",
+                 "Input should", "Field required")  # fmt: skip
 
 
 def _in_users_words(message: str, names: re.Pattern[str]) -> bool:
