@@ -249,6 +249,7 @@ def _text_head(data: bytes) -> bytes:
 
 
 def _looks_like_text(data: bytes) -> bool:
+    """Nearly all printable characters, as UTF-8 or Windows' own code page: text."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:  # text cut in the middle of a character is text
