@@ -100,10 +100,12 @@ MAX_CELL_TEXT = 32_767
 SUMMARY_TITLE = "COUPLE partnership summary"
 FRESH_COPY = "send the partner a fresh copy of their workbook (or re-make it with `couple-xl new`)"
 
-# Transitional and Strict (see boundary.NS_MAIN).
+# Transitional and Strict (see boundary.NS_MAIN). ECMA-376 and the Open XML SDK name the
+# Strict one customProperties; LibreOffice's reader also accepts custom-properties.
 NS_CUSTOM = (
     "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
     "http://purl.oclc.org/ooxml/officeDocument/customProperties",
+    "http://purl.oclc.org/ooxml/officeDocument/custom-properties",
 )
 _NS_DCTERMS = "{http://purl.org/dc/terms/}"
 _NS_DC = "{http://purl.org/dc/elements/1.1/}"
