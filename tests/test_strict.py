@@ -110,3 +110,22 @@ def test_a_strict_workbook_that_is_no_return_is_named_so_not_damaged(tmp_path):
     (log,) = consolidate([strict]).files
     assert log.verdict == REJECTED
     assert say.RESAVE not in log.findings[0].message
+
+
+def test_strict_custom_properties_under_either_spelling_are_read(strict_return, tmp_path):
+    """ECMA-376 spells the Strict namespace customProperties; LibreOffice's reader also
+    takes custom-properties. Either way the document properties are read (no note that
+    they are missing)."""
+    from tests.hostile_corpus import rezip
+
+    _, strict, _ = strict_return
+    ecma = b"http://purl.oclc.org/ooxml/officeDocument/customProperties"
+    other = b"http://purl.oclc.org/ooxml/officeDocument/custom-properties"
+    respelt = rezip(strict, tmp_path / "respelt.xlsx",
+                    {"docProps/custom.xml": lambda x: x.replace(ecma, other)})  # fmt: skip
+    assert read_return(respelt).warnings == []
+    gone = rezip(strict, tmp_path / "gone.xlsx",
+                 {"docProps/custom.xml": lambda x: x.replace(ecma, b"urn:x")})  # fmt: skip
+    assert [w.message for w in read_return(gone).warnings] == [
+        "document properties missing (re-saved by another app?); the hidden sheet was used"
+    ]
