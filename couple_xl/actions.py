@@ -32,6 +32,8 @@ _BY_NORMAL = {normalise_text(s): s for s in STATUSES}
 # Don't know typed without its apostrophe, as partners often do (the rating answers
 # accept the same spellings).
 _BY_NORMAL.update({"dont know": DONT_KNOW, "do not know": DONT_KNOW})
+# Every spelling status_of accepts, normalised: the workbook checks typed statuses with them.
+STATUS_TEXTS = tuple(_BY_NORMAL)
 
 # An action id becomes part of a defined name (ACTION_STATUS_<id>): letters, digits and
 # underscores, starting with a letter, short enough for Excel's 255-character names.

@@ -2,8 +2,10 @@
 
 Partners open their workbook in whatever they have, so every formula here must give
 the engine's value in Excel (2013 and later, and on the web), LibreOffice, Gnumeric
-and Google Sheets alike. The tests recalculate real workbooks in LibreOffice and in
-Gnumeric and compare every result cell with the engine. What is avoided, and why:
+and Google Sheets alike. The tests recalculate real workbooks in LibreOffice, Gnumeric,
+formualizer and IronCalc (the last two written to Excel's rules), compare every result
+cell with a second scorer, and run every function and coercion used here as a single-
+formula probe against Excel's documented result (tests/probes.py). What is avoided, and why:
 
 - Array evaluation inside scalar functions, such as ``SUMPRODUCT(--ISNUMBER(range))``
   or ``ROUND(range, 9)``: Excel and LibreOffice evaluate the range cell by cell,
@@ -17,9 +19,15 @@ Gnumeric and compare every result cell with the engine. What is avoided, and why
 - UNICHAR (and any function newer than Excel 2007): a Gnumeric save turns
   ``_xlfn.UNICHAR`` into ``_xlfngnumeric.UNICHAR``, which no other app knows. The
   characters to fold (a non-breaking space, curly apostrophes) are written literally.
+- Telling a boolean from a number with ISNUMBER: LibreOffice keeps TRUE as the number 1
+  (ISNUMBER(TRUE) is TRUE there), so ISLOGICAL is asked first.
+- Equality of numbers that differ in the last bits: LibreOffice's "=" and COUNTIF treat
+  nearly equal numbers as equal, Excel and Gnumeric do not; answers are rounded first.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from . import scoring
 from .layout import result_name
@@ -57,14 +65,36 @@ def normalised(answer: str) -> str:
 
 
 def answer_value(answer: str, normal: str) -> str:
-    """The scored value of an answer; "" for blank, a text mark for unscored, #N/A if invalid."""
+    """The scored value of an answer; "" for blank, a text mark for unscored, #N/A if invalid.
+
+    The rules are scoring.read_answer's: TRUE and FALSE and error values are invalid
+    (ISLOGICAL first, as LibreOffice counts TRUE as the number 1), and a number counts
+    when it is a point of the scale to COMPARE_DIGITS decimals (LibreOffice would match
+    5.000000000000004 with 5 anyway, Gnumeric would not)."""
     hits = f"({ACCEPT_TEXT}={normal})"
     looked_up = f"SUMPRODUCT({hits}*{ACCEPT_VALUE})"
+    number = f"ROUND({answer},{_R})"
     return (
-        f"=IF(ISNUMBER({answer}),IF(COUNTIF({SCALE_VALUES},{answer})>0,{answer},NA()),"
+        f"=IF(OR(ISLOGICAL({answer}),ISERROR({answer})),NA(),"
+        f"IF(ISNUMBER({answer}),IF(COUNTIF({SCALE_VALUES},{number})>0,{number},NA()),"
         f'IF({normal}="","",IF(SUMPRODUCT(--{hits})=0,NA(),'
-        f"IF({looked_up}<0,{text(UNSCORED_MARK)},{looked_up}))))"
+        f"IF({looked_up}<0,{text(UNSCORED_MARK)},{looked_up})))))"
     )
+
+
+def _flagged(flags: Sequence[str], what: str, one: str, several: str) -> tuple[str, str]:
+    """(how many of ``flags`` are TRUE, a sentence naming them by their 1-based number).
+
+    Each flag is tested on its own cell (no range inside a scalar function), and the
+    count starts from 0+ so that a single TRUE becomes the number 1."""
+    count = "(0+" + "+".join(f"({flag})" for flag in flags) + ")"
+    numbers = "&".join(f'IF({flag},", {n}","")' for n, flag in enumerate(flags, start=1))
+    which = f"MID({numbers},3,{8 * len(flags) + 8})"
+    sentence = (
+        f'IF({count}=1,"{one} {what} "&{which}&": it is not from the list",'
+        f'"{several} {what}s "&{which}&": they are not from the list")'
+    )
+    return count, sentence
 
 
 def _blank_or_error(values: str) -> str:
@@ -83,15 +113,42 @@ def principle_score(values: str, weights: str) -> str:
     )
 
 
-def score_banner(principle_id: str) -> str:
-    """The line above a principle's statements: its live score and band, in words."""
+def score_banner(principle_id: str, values: Sequence[str]) -> str:
+    """The line above a principle's statements: its live score and band, in words, or
+    which statements (by number) have an answer that is not from the list. ``values``
+    are the statements' value cells, in order."""
     score, band, prov = (result_name(k, principle_id) for k in ("SCORE", "BAND", "PROVISIONAL"))
+    count, which = _flagged(
+        [f"ISERROR({v})" for v in values],
+        "statement",
+        "Check your answer to",
+        "Check your answers to",
+    )
     return (
-        f'=IF(ISERROR({score}),"Check your answers: one is not from the list",'
+        f'=IF(ISERROR({score}),IF({count}=0,"Check your answers",{which}),'
         f'IF({score}="","Not answered yet",'
         f'TEXT({score},"0.0")&" – "&{band}&'
         f'IF({prov}="",""," (provisional)")))'
     )
+
+
+def status_check(status: str, normal: str, accepted: Sequence[str]) -> str:
+    """1 when an agreed action's status cell holds anything but one of the listed
+    statuses (``accepted``: their normalised spellings, see actions.status_of), else 0."""
+    listed = ",".join(f"{normal}={text(a)}" for a in accepted)
+    return (
+        f"=IF(OR(ISNUMBER({status}),ISLOGICAL({status}),ISERROR({status})),1,"
+        f'IF({normal}="",0,IF(OR({listed}),0,1)))'
+    )
+
+
+def status_banner(checks: Sequence[str]) -> str:
+    """Above the agreed actions: which actions (by number) have a status that is not
+    from the list; blank when there is none. ``checks`` are the status_check cells."""
+    count, which = _flagged(
+        [f"{c}=1" for c in checks], "action", "Check the status of", "Check the statuses of"
+    )
+    return f'=IF({count}=0,"",{which})'
 
 
 def answered(values: str) -> str:

@@ -108,6 +108,9 @@ REVIEW_COLUMNS = {
     "note": ("G", "Comment"),
 }
 REVIEW_ID_COLUMN = "H"  # hidden: the action id
+# Hidden: the status as typed, cleaned (as an answer is), and 1 when it is not a listed one.
+REVIEW_NORMAL_COLUMN, REVIEW_CHECK_COLUMN = "I", "J"
+REVIEW_BANNER_ROW = 3  # names the actions whose status is not from the list
 REVIEW_WIDTHS = {"A": 5, "B": 16, "C": 46, "D": 16, "E": 12, "F": 16, "G": 40}
 PLAN_JSON = "plan_json"  # metadata keys plan_json.1, .2 … hold the agreed actions
 

@@ -13,10 +13,21 @@ Rules:
 - Overall = mean of the principle scores that have at least one scored answer;
   it is provisional when any principle is provisional or has no score.
 - Any other answer is invalid: it is reported with its question id and not counted.
+
+What an answer is, decided once here for every engine (the workbook formulas in
+formulas.py, the COUPLE_ functions in udfs.py and the consolidator all follow it):
+- A number counts when it equals a point of the scale to COMPARE_DIGITS decimals
+  (5.000000000000001 is 5, as the cell shows it; 5.000001 is invalid).
+- TRUE and FALSE are invalid, never 1 or 0.
+- A date or a time is the number a spreadsheet keeps for it (days since 1900), so a
+  real date is far off the scale and invalid, exactly as the formulas see it.
+- Text is compared whole, after normalise_text: ?, * and ~ are ordinary characters.
+- An error value (#DIV/0!, #N/A) is invalid.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +69,28 @@ def normalise_text(text: str) -> str:
 
 def _stable(x: float) -> float:
     return round(x, COMPARE_DIGITS)
+
+
+# Day 0 of the spreadsheet calendar: serial 61 is 1 March 1900. Excel also counts a
+# 29 February 1900 that never was, so serials before 61 are one day less than the
+# calendar says (1 January 1900 is 1).
+_DAY_ZERO = dt.datetime(1899, 12, 30)
+_FIRST_TRUE_SERIAL = 61
+_DAY = dt.timedelta(days=1)
+
+
+def spreadsheet_number(value: dt.date | dt.time | dt.timedelta) -> float:
+    """The number a spreadsheet stores for a date, time or duration (days since 1900,
+    as Excel counts them): what a formula sees in a cell that shows a date."""
+    if isinstance(value, dt.timedelta):
+        return value / _DAY
+    if isinstance(value, dt.time):
+        since_midnight = dt.datetime.combine(dt.date.min, value.replace(tzinfo=None))
+        return (since_midnight - dt.datetime.min) / _DAY
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    serial = (value.replace(tzinfo=None) - _DAY_ZERO) / _DAY
+    return serial - 1 if serial < _FIRST_TRUE_SERIAL else serial
 
 
 @dataclass(frozen=True)
@@ -194,7 +227,8 @@ class Answer:
 
 
 def read_answer(raw: Any, scale: Scale = STANDARD_SCALE, accepted: Mapping | None = None) -> Answer:
-    """Classify one cell's content: a number, a numeric string or a label.
+    """Classify one cell's content: a number, a numeric string or a label (the rules
+    are in this module's docstring).
 
     Pass ``accepted`` (from ``scale.accepted()``) when classifying many answers.
     """
@@ -202,9 +236,12 @@ def read_answer(raw: Any, scale: Scale = STANDARD_SCALE, accepted: Mapping | Non
         return Answer(BLANK, None, raw)
     if isinstance(raw, bool):
         return Answer(INVALID, None, raw)
-    if isinstance(raw, (int, float)):
-        if math.isfinite(raw) and raw in scale.values:
-            return Answer(SCORED, int(raw), raw)
+    number = raw
+    if isinstance(raw, (dt.date, dt.time, dt.timedelta)):
+        number = spreadsheet_number(raw)
+    if isinstance(number, (int, float)):
+        if math.isfinite(number) and _stable(number) in scale.values:
+            return Answer(SCORED, int(_stable(number)), raw)
         return Answer(INVALID, None, raw)
     if isinstance(raw, str):
         key = normalise_text(raw)

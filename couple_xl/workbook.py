@@ -14,6 +14,8 @@ The public contract of a generated workbook (documented in the README):
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import excel, formulas, scoring
-from .actions import STATUSES, AgreedAction
+from .actions import STATUS_TEXTS, STATUSES, AgreedAction
 from .files import atomic_target
 from .inputs import due_in_words
 from .layout import (
@@ -70,9 +72,12 @@ from .layout import (
     RESPONDENT_NAME,
     RESPONDENT_ROLE,
     RESULT_NAMES,
+    REVIEW_BANNER_ROW,
+    REVIEW_CHECK_COLUMN,
     REVIEW_COLUMNS,
     REVIEW_HEADER_ROW,
     REVIEW_ID_COLUMN,
+    REVIEW_NORMAL_COLUMN,
     REVIEW_SHEET,
     REVIEW_WIDTHS,
     START_SHEET,
@@ -363,6 +368,8 @@ def _write_review(
     ws["A2"].alignment = WRAP_TOP
     ws.row_dimensions[2].height = 30
     _header_row(ws, REVIEW_HEADER_ROW, dict(REVIEW_COLUMNS.values()), wrap=True)
+    for column in (REVIEW_NORMAL_COLUMN, REVIEW_CHECK_COLUMN):
+        ws.column_dimensions[column].hidden = True
     names = {p.id: p.name for p in template.principles}
     statuses = DataValidation(
         type="list",
@@ -390,10 +397,31 @@ def _write_review(
             _add_name(wb, name(action.id), ws.title, _abs(columns[key], row))
         statuses.add(f"{columns['status']}{row}")
         ws[f"{REVIEW_ID_COLUMN}{row}"] = action.id
+        status, normal = f"{columns['status']}{row}", f"{REVIEW_NORMAL_COLUMN}{row}"
+        ws[normal] = formulas.normalised(status)
+        ws[f"{REVIEW_CHECK_COLUMN}{row}"] = formulas.status_check(status, normal, STATUS_TEXTS)
+        for column in (REVIEW_NORMAL_COLUMN, REVIEW_CHECK_COLUMN):
+            ws[f"{column}{row}"].protection = Protection(locked=True, hidden=True)
         ws.row_dimensions[row].height = _height(
             (action.text, REVIEW_WIDTHS[columns["action"]]),
             (action.lead, REVIEW_WIDTHS[columns["lead"]]),
         )
+    first, last_row = REVIEW_HEADER_ROW + 1, REVIEW_HEADER_ROW + len(agreed)
+    # A status typed outside the list turns red like an invalid answer, and the line
+    # above the table names the action, so that colour is never the only sign.
+    highlight(
+        ws,
+        f"{columns['status']}{first}:{columns['status']}{last_row}",
+        f"${REVIEW_CHECK_COLUMN}{first}=1",
+        *ERROR_STYLE,
+    )
+    ws.merge_cells(f"A{REVIEW_BANNER_ROW}:{last}{REVIEW_BANNER_ROW}")
+    banner = ws[f"A{REVIEW_BANNER_ROW}"]
+    banner.value = formulas.status_banner(
+        [f"{REVIEW_CHECK_COLUMN}{r}" for r in range(first, last_row + 1)]
+    )
+    banner.font = _font(11, bold=True, color=ERROR_STYLE[1])
+    ws.row_dimensions[REVIEW_BANNER_ROW].height = 20
     ws.freeze_panes = f"A{REVIEW_HEADER_ROW + 1}"
     _print_setup(ws, meta, landscape=True)
     _protect(ws)
@@ -447,7 +475,8 @@ def _across(ws: Worksheet, row: int) -> str:
 
 
 def _principle_heading(ws: Worksheet, principle: Principle) -> None:
-    """Rows 1 to 3: the name, the description, and the live score."""
+    """Rows 1 to 3: the name, the description, and the live score (or which statements
+    need another look)."""
     title = ws[_across(ws, 1)]
     _text(title, principle.name)
     title.font = _font(18, bold=True, color=ACCENT)
@@ -462,7 +491,8 @@ def _principle_heading(ws: Worksheet, principle: Principle) -> None:
     label.alignment = Alignment(horizontal="right", vertical="center")
     label.font = _font(11, color=MUTED)
     live = ws[f"{ANSWER_COLUMN}3"]
-    live.value = formulas.score_banner(principle.id)
+    rows = range(FIRST_QUESTION_ROW, FIRST_QUESTION_ROW + len(principle.questions))
+    live.value = formulas.score_banner(principle.id, [f"{VALUE_COLUMN}{r}" for r in rows])
     live.font = _font(12, bold=True, color=ACCENT)
     live.alignment = Alignment(vertical="center")
     ws.row_dimensions[3].height = 24
@@ -787,29 +817,32 @@ def _write_start(
     principles = [(p.name, p.description) for p in template.principles]
     row = _start_section(ws, row, "The principles", principles)
     unscored = " or ".join(f"“{u}”" for u in template.engine_scale.unscored)
+    steps = [
+        "Fill in your name and role above.",
+        *(
+            [
+                f"On the “{REVIEW_SHEET}” sheet, say how each action the partnership agreed "
+                "last round is going."
+            ]
+            if review
+            else []
+        ),
+        f"Each principle has its own sheet (see the tabs below). For each statement, "
+        f"choose how far you agree from the list in the yellow “Your answer” cell. "
+        f"If a statement does not apply or you cannot judge it, choose {unscored}: "
+        f"these answers are left out of your score, never counted as zero.",
+        "Use “Comments and evidence” to explain an answer or point to evidence. "
+        "The coordinator will see your comments next to other partners’.",
+        "At the bottom of each sheet, suggest actions, who could own them and by when.",
+        "The Summary sheet shows your scores and updates as you answer. "
+        "Answer for your own organisation; there are no right answers.",
+    ]
     row = _start_section(
         ws,
         row,
         "How to answer",
         [
-            "1. Fill in your name and role above.",
-            *(
-                [
-                    f"First, the “{REVIEW_SHEET}” sheet lists what the partnership agreed "
-                    "last round: say how each action is going."
-                ]
-                if review
-                else []
-            ),
-            f"2. Each principle has its own sheet (see the tabs below). For each statement, "
-            f"choose how far you agree from the list in the yellow “Your answer” cell. "
-            f"If a statement does not apply or you cannot judge it, choose {unscored}: "
-            f"these answers are left out of your score, never counted as zero.",
-            "3. Use “Comments and evidence” to explain an answer or point to evidence. "
-            "The coordinator will see your comments next to other partners’.",
-            "4. At the bottom of each sheet, suggest actions, who could own them and by when.",
-            "5. The Summary sheet shows your scores and updates as you answer. "
-            "Answer for your own organisation; there are no right answers.",
+            *(f"{n}. {step}" for n, step in enumerate(steps, start=1)),
             "Only the yellow cells can be changed. Please do not rename or delete sheets.",
         ],
     )
@@ -902,11 +935,37 @@ def _start_section(
 # --- saving -------------------------------------------------------------------
 
 
+# A cell with no value, as openpyxl writes it: <c r="C5" s="5" t="n"/> or with an empty
+# closing tag. Excel writes <c r="C5" s="5"/>; some engines (IronCalc) read the former
+# as the number 0, so that every blank answer would score as 0.
+_VALUELESS_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>\s*</c>)")
+_TYPE_ATTRIBUTE = re.compile(rb'\s+t="[^"]*"')
+
+
+def excel_empty_cells(sheet_xml: bytes) -> bytes:
+    """A worksheet part with every cell that holds no value written as Excel writes it:
+    without a type (t) attribute. Cells that hold a value or a formula are untouched."""
+    return _VALUELESS_CELL.sub(lambda m: _TYPE_ATTRIBUTE.sub(b"", m.group(0)), sheet_xml)
+
+
+def write_empty_cells_as_excel(path: Path) -> None:
+    """Rewrite a saved workbook's worksheet parts through excel_empty_cells, in place."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                data = excel_empty_cells(data)
+            z.writestr(info, data)
+
+
 def save_atomically(wb: Workbook, path: Path, finish: Callable[[Path], None] | None = None) -> None:
-    """Save to a temporary file beside ``path``, let ``finish`` amend it, then rename it
-    into place: a reader never sees a half-written file, and a failure leaves none."""
+    """Save to a temporary file beside ``path``, with empty cells as Excel writes them,
+    let ``finish`` amend it, then rename it into place: a reader never sees a
+    half-written file, and a failure leaves none."""
     with atomic_target(path) as tmp:
         wb.save(tmp)
+        write_empty_cells_as_excel(tmp)
         if finish is not None:
             finish(tmp)
 

@@ -10,13 +10,16 @@ import random
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.datetime import to_excel
 
 from couple_xl.generate import RoundRequest, new_round
 from couple_xl.inputs import PartnerEntry
 from couple_xl.templates import Template, resolve_template
 from couple_xl.workbook import named as named_cell
+from couple_xl.workbook import write_empty_cells_as_excel
 
 __all__ = [
+    "DISPUTED_ANSWERS",
     "EMOJI",
     "ROUND_DATE",
     "assert_read_from_email",
@@ -25,6 +28,8 @@ __all__ = [
     "edge_template_data",
     "fill",
     "generate",
+    "hand_cells",
+    "hand_value",
     "named_cell",
     "random_answers",
     "read_names",
@@ -77,6 +82,9 @@ def fill(
                 c.value = v
                 c.data_type = "s"
     wb.save(target)
+    # As the partner's spreadsheet app would save it: openpyxl writes an empty cell
+    # with a type, which some engines read as 0.
+    write_empty_cells_as_excel(target)
     return target
 
 
@@ -157,13 +165,25 @@ _NOT_RATED = {"n/a", "na", "not applicable", "don't know", "dont know", "do not 
 
 
 def hand_value(answer) -> int | str | None:
-    """1-5 for a rated answer, None for blank or not rated, "invalid" otherwise."""
+    """1-5 for a rated answer, None for blank or not rated, "invalid" otherwise.
+
+    TRUE and FALSE are invalid; a date counts as the day number a spreadsheet keeps for
+    it (openpyxl's conversion, not the engine's); a number within 1e-9 of 1-5 is that
+    point; text is cleaned of control characters, non-breaking spaces and curly
+    apostrophes, and runs of spaces, then compared whole."""
     if answer is None:
         return None
-    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
-        return int(answer) if answer in (1, 2, 3, 4, 5) else "invalid"
-    text = str(answer).replace("\u2019", "'").replace("\u00a0", " ").lower()
-    text = " ".join(text.split())
+    if isinstance(answer, bool):
+        return "invalid"
+    if isinstance(answer, (dt.date, dt.time, dt.timedelta)):
+        answer = to_excel(answer)
+    if isinstance(answer, (int, float)):
+        nearest = round(answer)
+        return nearest if nearest in (1, 2, 3, 4, 5) and abs(answer - nearest) < 1e-9 else "invalid"
+    text = "".join(ch for ch in str(answer) if ord(ch) >= 32)
+    for curly in ("\u2019", "\u2018"):
+        text = text.replace(curly, "'")
+    text = " ".join(w for w in text.replace("\u00a0", " ").lower().split(" ") if w)
     if not text or text in _NOT_RATED:
         return None
     if text in _LABELS:
@@ -183,6 +203,80 @@ def hand_scores(template: Template, answers: dict) -> dict[str, float | None]:
         rated = [v for v in rated if isinstance(v, int)]
         scores[p.id] = sum(rated) / len(rated) if rated else None
     return scores
+
+
+def hand_cells(template: Template, answers: dict) -> dict[str, object]:
+    """What every named result cell of a standard-template workbook must show for these
+    answers, worked out by hand: a number, a word, None for an empty cell, or "#N/A"
+    (compare with excel_engines.ErrorValue). Bands at 4 and 3, provisional below half."""
+    out: dict[str, object] = {}
+    scores, any_invalid, any_provisional = [], False, False
+    for p in template.principles:
+        values = [hand_value(answers.get(q.id)) for q in p.questions]
+        rated = [v for v in values if isinstance(v, int)]
+        invalid = "invalid" in values
+        coverage = len(rated) / len(values)
+        score = sum(rated) / len(rated) if rated else None
+        provisional = round(coverage, 9) < 0.5
+        out[f"ANSWERED_{p.id}"] = float(len(rated))
+        out[f"COVERAGE_{p.id}"] = coverage
+        if invalid:
+            out[f"SCORE_{p.id}"] = out[f"BAND_{p.id}"] = "#N/A"
+            out[f"PROVISIONAL_{p.id}"] = f"Check the answers on the {p.name} sheet"
+        else:
+            out[f"SCORE_{p.id}"] = score
+            out[f"BAND_{p.id}"] = _hand_band(score)
+            out[f"PROVISIONAL_{p.id}"] = "Provisional" if provisional else None
+        any_invalid |= invalid
+        any_provisional |= provisional or score is None
+        if score is not None:
+            scores.append(score)
+    overall = sum(scores) / len(scores) if scores else None
+    out["SCORE_OVERALL"] = "#N/A" if any_invalid else overall
+    out["BAND_OVERALL"] = "#N/A" if any_invalid else _hand_band(overall)
+    out["PROVISIONAL_OVERALL"] = "Provisional" if any_provisional else None
+    return out
+
+
+def _hand_band(score: float | None) -> str | None:
+    if score is None:
+        return None
+    score = round(score, 9)
+    return "Strength" if score >= 4 else "Developing" if score >= 3 else "Concern"
+
+
+# Answers that spreadsheet engines have disagreed on, each with what it must count as
+# (1-5, None for not rated, "invalid"): the fidelity tests put every one of them into
+# workbooks of every kind.
+DISPUTED_ANSWERS: list[tuple[object, int | str | None]] = [
+    (True, "invalid"),
+    (False, "invalid"),
+    ("TRUE", "invalid"),
+    ("4", 4),
+    (" 5 ", 5),
+    ("\u00a03\u00a0", 3),
+    ("strongly  agree", 5),
+    ("4\u00a0–\u00a0Agree", 4),
+    ("don\u2019t\u00a0\u00a0know", None),
+    ("\tagree", 4),
+    ("a?ree", "invalid"),
+    ("4?", "invalid"),
+    ("~4", "invalid"),
+    ("agree*", "invalid"),
+    ("*", "invalid"),
+    ("?", "invalid"),
+    ("~", "invalid"),
+    (6, "invalid"),
+    (0, "invalid"),
+    (5.000001, "invalid"),
+    (5 + 4e-15, 5),
+    (2 - 3e-15, 2),
+    (dt.date(2026, 4, 5), "invalid"),
+    (dt.date(1900, 1, 4), 4),  # the day number 4: what every formula sees
+    (dt.time(4, 0), "invalid"),
+    ("#DIV/0!", "invalid"),  # openpyxl writes it as an error value, as typed in Excel
+    ("#N/A", "invalid"),
+]
 
 
 def custom_properties(source) -> dict[str, str]:
