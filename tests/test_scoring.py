@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 
@@ -47,11 +48,47 @@ from couple_xl.scoring import STANDARD_SCALE, Thresholds, read_answer, score_pri
         ("4.0", scoring.INVALID, None),
         ("5 – Strongly disagree", scoring.INVALID, None),
         ("#N/A", scoring.INVALID, None),
+        # Answers that spreadsheet engines disagree on, decided once here.
+        (False, scoring.INVALID, None),
+        ("TRUE", scoring.INVALID, None),
+        (5 + 4e-15, scoring.SCORED, 5),  # what the cell shows
+        (2 - 3e-15, scoring.SCORED, 2),
+        (5.000001, scoring.INVALID, None),
+        (0.9999999, scoring.INVALID, None),
+        (dt.date(2026, 4, 5), scoring.INVALID, None),  # day 46117
+        (dt.datetime(2026, 4, 5, 9, 30), scoring.INVALID, None),
+        (dt.date(1900, 1, 4), scoring.SCORED, 4),  # day 4, as every formula sees it
+        (dt.datetime(1900, 1, 4), scoring.SCORED, 4),
+        (dt.time(4, 0), scoring.INVALID, None),
+        (dt.timedelta(days=3), scoring.SCORED, 3),
+        ("a?ree", scoring.INVALID, None),
+        ("agree*", scoring.INVALID, None),
+        ("~4", scoring.INVALID, None),
+        ("4?", scoring.INVALID, None),
+        ("strongly\u00a0\u00a0agree", scoring.SCORED, 5),
+        ("\u00a04\u00a0", scoring.SCORED, 4),
+        ("#DIV/0!", scoring.INVALID, None),
     ],
 )
 def test_read_answer(raw, kind, value):
     answer = read_answer(raw)
     assert (answer.kind, answer.value) == (kind, value)
+
+
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [
+        (dt.date(1900, 1, 1), 1),
+        (dt.date(1900, 2, 28), 59),  # Excel then counts a 29 February 1900 as day 60
+        (dt.date(1900, 3, 1), 61),
+        (dt.date(2026, 4, 5), 46117),
+        (dt.datetime(2026, 4, 5, 18), 46117.75),
+        (dt.time(12), 0.5),
+        (dt.timedelta(hours=36), 1.5),
+    ],
+)
+def test_spreadsheet_number_counts_days_as_excel_does(value, number):
+    assert scoring.spreadsheet_number(value) == number
 
 
 def test_unscored_answers_leave_the_denominator():

@@ -61,6 +61,17 @@ CASES = [
     ("COUPLE_SCORE", [col(4.0, 3.0), col(1.0)], "ValueError: 2 answers but 1 weights"),
     ("COUPLE_SCORE", [col(4.0), col(0.0)], "ValueError: weights must be above 0"),
     ("COUPLE_SCORE", [col(True)], "ValueError: #1: True is not one of the answers"),
+    # Answers engines disagree on, as Excel hands them over: each decided as the engine
+    # decides it (booleans, a date's day number, errors and wildcards are invalid).
+    ("COUPLE_SCORE", [col(4.0, False)], "ValueError: #2: False is not one of the answers"),
+    ("COUPLE_SCORE", [col(5.000000000000004, 3.0)], 4.0),
+    ("COUPLE_SCORE", [col(5.000001)], "ValueError: #1: 5.000001 is not one of the answers"),
+    ("COUPLE_SCORE", [col(46117.0)], "ValueError: #1: 46117.0 is not one of the answers"),
+    ("COUPLE_SCORE", [col("#DIV/0!")], "ValueError: #1: '#DIV/0!' is not one of the answers"),
+    ("COUPLE_SCORE", [col("a?ree", 4.0)], "ValueError: #1: 'a?ree' is not one of the answers"),
+    ("COUPLE_SCORE", [col("agree*")], "ValueError: #1: 'agree*' is not one of the answers"),
+    ("COUPLE_SCORE", [col("strongly\u00a0\u00a0agree", "\u00a03\u00a0", "4")], 4.0),
+    ("COUPLE_ANSWERED", [col(True, 4.0, "don’t\u00a0know")], "ValueError: #1: True"),
     ("COUPLE_ANSWERED", [col(4.0, "N/A", None, "agree")], 2),
     ("COUPLE_COVERAGE", [col(4.0, "N/A", None, "agree")], 0.5),
     ("COUPLE_COVERAGE", [col("x")], "ValueError"),
