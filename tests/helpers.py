@@ -12,11 +12,14 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.datetime import to_excel
 
+from couple_xl.actions import AgreedAction
 from couple_xl.generate import RoundRequest, new_round
 from couple_xl.inputs import PartnerEntry
+from couple_xl.layout import status_name
+from couple_xl.metadata import WorkbookMetadata
 from couple_xl.templates import Template, resolve_template
 from couple_xl.workbook import named as named_cell
-from couple_xl.workbook import write_empty_cells_as_excel
+from couple_xl.workbook import write_empty_cells_as_excel, write_workbook
 
 __all__ = [
     "DISPUTED_ANSWERS",
@@ -33,6 +36,7 @@ __all__ = [
     "named_cell",
     "random_answers",
     "read_names",
+    "review_workbook",
 ]
 
 ROUND_DATE = dt.date(2026, 10, 1)
@@ -84,6 +88,36 @@ def fill(
     wb.save(target)
     # As the partner's spreadsheet app would save it: openpyxl writes an empty cell
     # with a type, which some engines read as 0.
+    write_empty_cells_as_excel(target)
+    return target
+
+
+def review_workbook(folder: Path, template: Template, statuses: list) -> Path:
+    """A round-two workbook that asks how len(statuses) agreed actions are going, with
+    each status typed in (None leaves it blank)."""
+    actions = [
+        AgreedAction(f"a20261001_{n}", "execution", f"Agreed action {n}", "Sam", "June")
+        for n in range(1, len(statuses) + 1)
+    ]
+    meta = WorkbookMetadata(
+        template_id=template.id,
+        template_version=template.version,
+        template_sha256=template.fingerprint,
+        partnership_id="riverside-food-partnership",
+        partnership_name="Riverside Food Partnership",
+        partner="Reviewer",
+        round="Spring 2027",
+        round_date=dt.date(2027, 4, 1),
+        return_id="0" * 32,
+        created=dt.datetime(2027, 4, 1, tzinfo=dt.timezone.utc),
+        generator="tests",
+    )
+    blank = write_workbook(template, meta, folder / "review-blank.xlsx", agreed=actions)
+    wb = openpyxl.load_workbook(blank)
+    for action, typed in zip(actions, statuses):
+        named_cell(wb, status_name(action.id)).value = typed
+    target = folder / "review.xlsx"
+    wb.save(target)
     write_empty_cells_as_excel(target)
     return target
 

@@ -27,18 +27,15 @@ import pytest
 from openpyxl.utils.datetime import to_excel
 
 from couple_xl import scoring
-from couple_xl.actions import AgreedAction
 from couple_xl.layout import (
     ANSWER_COLUMN,
     REVIEW_BANNER_ROW,
     REVIEW_HEADER_ROW,
     REVIEW_SHEET,
     column_index,
-    status_name,
 )
-from couple_xl.metadata import PROPERTY_PREFIX, WorkbookMetadata
+from couple_xl.metadata import PROPERTY_PREFIX
 from couple_xl.templates import Template
-from couple_xl.workbook import write_empty_cells_as_excel, write_workbook
 from tests import gnumeric, libreoffice
 from tests.excel_engines import (
     IN_PROCESS,
@@ -55,6 +52,7 @@ from tests.helpers import (
     hand_value,
     named_cell,
     random_answers,
+    review_workbook,
 )
 from tests.xlwings_protocol import call_functions
 
@@ -380,31 +378,7 @@ def expected_review_banner() -> str:
 
 def reviewing_workbook(folder: Path, template: Template) -> Path:
     """A round-two workbook asking about agreed actions, with TYPED_STATUSES typed in."""
-    actions = [
-        AgreedAction(f"a20261001_{n}", "execution", f"Agreed action {n}", "Sam", "June")
-        for n in range(1, len(TYPED_STATUSES) + 1)
-    ]
-    meta = WorkbookMetadata(
-        template_id=template.id,
-        template_version=template.version,
-        template_sha256=template.fingerprint,
-        partnership_id="riverside-food-partnership",
-        partnership_name="Riverside Food Partnership",
-        partner="Reviewer",
-        round="Spring 2027",
-        round_date=dt.date(2027, 4, 1),
-        return_id="0" * 32,
-        created=dt.datetime(2027, 4, 1, tzinfo=dt.timezone.utc),
-        generator="tests",
-    )
-    blank = write_workbook(template, meta, folder / "review-blank.xlsx", agreed=actions)
-    wb = openpyxl.load_workbook(blank)
-    for action, typed in zip(actions, TYPED_STATUSES):
-        named_cell(wb, status_name(action.id)).value = typed
-    target = folder / "review.xlsx"
-    wb.save(target)
-    write_empty_cells_as_excel(target)
-    return target
+    return review_workbook(folder, template, TYPED_STATUSES)
 
 
 @pytest.mark.gnumeric

@@ -12,8 +12,8 @@ import pytest
 from couple_xl import formulas
 from couple_xl.metadata import PROPERTY_PREFIX, WorkbookMetadata, read_manifest
 from couple_xl.templates import template_from_data
-from couple_xl.workbook import META_SHEET, QID_COLUMN
-from tests.helpers import custom_properties, generate, named_cell
+from couple_xl.workbook import META_SHEET, QID_COLUMN, START_SHEET
+from tests.helpers import custom_properties, generate, named_cell, review_workbook
 
 
 @pytest.fixture
@@ -203,3 +203,18 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     cells = [c for row in meta.iter_rows(min_row=3, min_col=2, max_col=2) for c in row if c.value]
     assert len(cells) > 10
     assert all(c.data_type == "s" for c in cells)
+
+
+@pytest.mark.parametrize("actions", [0, 2])
+def test_start_sheet_numbers_every_step_in_order(tmp_path, template, actions):
+    """With or without the Agreed actions sheet, the steps are 1, 2, 3… with none
+    unnumbered between them, and the Agreed actions step comes second when it is there."""
+    if actions:
+        path = review_workbook(tmp_path, template, [None] * actions)
+    else:
+        path = generate(tmp_path, partners=["A"]).workbooks[0].path
+    texts = [c.value for c in openpyxl.load_workbook(path)[START_SHEET]["B"] if c.value]
+    steps = texts[texts.index("How to answer") + 1 : texts.index("Sending it back") - 1]
+    assert [s.split(". ", 1)[0] for s in steps] == [str(n) for n in range(1, len(steps) + 1)]
+    assert ("Agreed actions" in steps[1]) == bool(actions)
+    assert len(steps) == 5 + bool(actions)
