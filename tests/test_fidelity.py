@@ -571,3 +571,16 @@ def test_second_scorer_xlwings_and_libreoffice_agree(fidelity_round, template):
             assert abs(overall["value"][0][0] - want["SCORE_OVERALL"]) <= TOLERANCE
         assert agrees(cached["SCORE_OVERALL"], want["SCORE_OVERALL"])
     assert compared == len(fidelity_round) * len(template.principles) >= 100
+
+
+def test_an_ironcalc_panic_is_a_failure_never_a_pass(monkeypatch, blank_workbook, template):
+    """IronCalc's panics arrive as pyo3's PanicException, a BaseException: the harness
+    turns one into EngineFailure, which the fidelity runs count as a mismatch."""
+    import ironcalc
+
+    def panic(*args, **kwargs):
+        ironcalc.test_panic()
+
+    monkeypatch.setattr(ironcalc, "load_from_xlsx", panic)
+    with pytest.raises(EngineFailure, match="IronCalc failed"):
+        named_values(IN_PROCESS["ironcalc"], blank_workbook, result_names(template))
