@@ -711,25 +711,53 @@ def _partnership(
             )
         else:
             usable.append(log)
+    # A round is found by its id, never by its label: two rounds may share a label (both
+    # defaulting to the same date), and each keeps its own returns and manifest.
     by_round: dict[str, list[FileLog]] = defaultdict(list)
     for log in usable:
-        by_round[log.record.meta.round].append(log)
+        by_round[log.record.meta.round_id].append(log)
     ours = [m for m in loaded if m.partnership_id == pid]
     name = next(
         (log.record.meta.partnership_name for log in usable),
         next((m.partnership_name for m in ours), pid),
     )
-    manifests = {m.round: m for m in ours}
+    manifests = {m.round_id: m for m in ours}
     rounds: list[RoundResult] = []
-    for label in set(by_round) | set(manifests):
-        result = _round(
-            pid, name, label, by_round.get(label, []), manifests.get(label), reference, override,
-            findings,
-        )  # fmt: skip
+    for round_id in set(by_round) | set(manifests):
+        logs, manifest = by_round.get(round_id, []), manifests.get(round_id)
+        label = logs[0].record.meta.round if logs else manifest.round
+        result = _round(pid, name, label, logs, manifest, reference, override, findings)
         if result is not None:
             rounds.append(result)
     rounds.sort(key=lambda r: (r.round_date, _generated(r), r.round))
+    _tell_apart(pid, rounds, findings)
     return PartnershipResult(pid, name, rounds, _trend(rounds))
+
+
+def _tell_apart(pid: str, rounds: list[RoundResult], findings: list[Finding]) -> None:
+    """Rounds of one partnership that share a label are shown as "label", "label (2)"…
+    in the order they were generated, with a note saying so: every output names a round
+    by its label, and two columns headed alike would be misread."""
+    by_label: dict[str, list[RoundResult]] = defaultdict(list)
+    for r in rounds:
+        by_label[r.round].append(r)
+    for label, same in by_label.items():
+        if len(same) < 2:
+            continue
+        for n, r in enumerate(same[1:], start=2):
+            r.round = f"{label} ({n})"
+        shown = ", ".join(f"'{r.round}'" for r in same)
+        findings.append(
+            Finding(
+                f"partnership {pid} has {len(same)} rounds labelled '{label}', each made by "
+                f"its own `couple-xl new`: they are counted apart and shown as {shown}, in "
+                "the order they were made. Give each round its own --round label; if a "
+                "round was made again by mistake, consolidate only the returns of the "
+                "workbooks that were sent",
+                Location(),
+                Severity.NOTE,
+            )
+        )
 
 
 def _generated(result: RoundResult) -> float:

@@ -691,3 +691,55 @@ def test_rounds_on_one_date_are_ordered_by_when_they_were_generated(
     for paths, manifests in ((replies, []), ([], [second.manifest, first.manifest])):
         (partnership,) = consolidate(paths, manifests=manifests).partnerships
         assert [r.round for r in partnership.rounds] == ["Round B", "Round A"]
+
+
+def _two_rounds_an_hour_apart(tmp_path, template, monkeypatch):
+    """Two `new` runs that both default their label to the same date, an hour apart."""
+    import types
+
+    from couple_xl import generate as generating
+
+    class Clock(dt.datetime):
+        moment = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+        @classmethod
+        def now(cls, tz=None):
+            return cls.moment
+
+    monkeypatch.setattr(
+        generating, "dt", types.SimpleNamespace(datetime=Clock, timezone=dt.timezone)
+    )
+    first = generate(tmp_path / "one", template=template, partners=["A", "B"])
+    Clock.moment += dt.timedelta(hours=1)
+    second = generate(tmp_path / "two", template=template, partners=["A", "B"])
+    return first, second
+
+
+def test_rounds_sharing_a_label_are_counted_apart_and_told_apart(tmp_path, template, monkeypatch):
+    # Two rounds, each with its own returns and manifest, never merged into one because
+    # of their label.
+    first, second = _two_rounds_an_hour_apart(tmp_path, template, monkeypatch)
+    label = first.round_label
+    assert second.round_label == label  # the premise: the labels are the same
+    low = {q.id: 2 for _, q in template.questions}
+    high = {q.id: 5 for _, q in template.questions}
+    replies = [
+        fill(first.workbooks[0].path, tmp_path / "one-a.xlsx", low),
+        fill(second.workbooks[0].path, tmp_path / "two-a.xlsx", high),
+        fill(second.workbooks[1].path, tmp_path / "two-b.xlsx", high),
+    ]
+    result = consolidate(replies, manifests=[first.manifest, second.manifest])
+    (partnership,) = result.partnerships
+    assert [r.round for r in partnership.rounds] == [label, f"{label} (2)"]
+    earlier, later = partnership.rounds
+    assert (earlier.returned, earlier.expected) == (1, 2)
+    assert (later.returned, later.expected) == (2, 2)
+    assert [m.partner for m in earlier.missing] == ["B"]
+    assert not later.missing
+    assert earlier.overall == pytest.approx(2)
+    assert later.overall == pytest.approx(5)
+    (note,) = [f for f in result.findings if "rounds labelled" in f.message]
+    assert f"'{label}', '{label} (2)'" in note.message
+    # Both rounds have a column of their own in the trend.
+    overall = {(t.partner, t.principle_id): t.scores for t in partnership.trend}
+    assert overall[("", "commitment")] == {label: pytest.approx(2), f"{label} (2)": 5}
