@@ -42,6 +42,7 @@ _API = {
     "write_summary": "summary",
     "write_csv": "exports",
     "write_json": "exports",
+    "write_report": "report",
     "LEVELS": "levels",
     # templates in Excel, and the action plan between rounds
     "export_questions": "template_sheets",

@@ -572,6 +572,12 @@ def _print_log(result, quiet: bool = False, whose: bool = False) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help=f"Also write everything as JSON, text exactly as typed; {REPLACED}.",
 )
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the trustees' report: a tagged PDF, a page per partnership.",
+)
 @click.option("--anonymise", is_flag=True, help="Leave respondents' names out of every output.")
 @click.option(
     "--level",
@@ -591,6 +597,7 @@ def consolidate(
     partnership: str | None,
     csv_dir: Path | None,
     json_path: Path | None,
+    pdf_path: Path | None,
     anonymise: bool,
     level: str,
     strict: bool,
@@ -610,6 +617,8 @@ def consolidate(
 
     \b
         couple-xl consolidate returns/ sent/autumn -o summary.xlsx --csv exports
+        couple-xl consolidate returns/ sent/autumn -o board.xlsx --pdf report.pdf \\
+          --level partnership
     """
     import sys
 
@@ -618,6 +627,8 @@ def consolidate(
 
     if output.suffix.lower() != ".xlsx":
         raise click.UsageError("the summary (-o) must be an .xlsx file")
+    if pdf_path is not None and pdf_path.suffix.lower() != ".pdf":
+        raise click.UsageError("the report (--pdf) must be a .pdf file")
     with _problems():
         options = ConsolidateOptions(
             paths=list(paths),
@@ -626,6 +637,7 @@ def consolidate(
             partnership=partnership,
             csv_dir=csv_dir,
             json_path=json_path,
+            pdf_path=pdf_path,
             anonymise=anonymise,
             level=level,
             strict=strict,
@@ -636,7 +648,8 @@ def consolidate(
             outcome = run_consolidate(options, progress=progress.update)
     result = outcome.result
     _print_log(result, quiet)
-    for finding in outcome.findings:  # what Excel's limits changed in the summary
+    # What Excel's limits changed in the summary, and text the report's font cannot draw.
+    for finding in outcome.findings:
         click.echo(f"{finding.severity.value.capitalize()}: {finding}", err=True)
     counted = len(result.records)
     rejected = len(result.rejected)

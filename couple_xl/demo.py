@@ -278,6 +278,7 @@ def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:
             output=folder / "couple-summary.xlsx",
             csv_dir=folder / "exports",
             json_path=folder / "exports" / "summary.json",
+            pdf_path=folder / "couple-report.pdf",
         )
     )
     return DemoOutcome(folder, workbooks, returns, [MISSING_IN_LAST_ROUND], outcome, plans)

@@ -23,6 +23,7 @@ class ConsolidateOptions:
     partnership: str | None = None
     csv_dir: Path | None = None
     json_path: Path | None = None
+    pdf_path: Path | None = None  # the trustees' report
     anonymise: bool = False
     level: str = PARTNER
     strict: bool = False
@@ -33,7 +34,8 @@ class ConsolidateOptions:
 class ConsolidateOutcome:
     result: Consolidation
     written: list[Path]
-    # What writing changed or left out to fit Excel's limits (the summary says it too).
+    # What writing changed or left out: to fit Excel's limits (the summary says it too),
+    # or characters the report's font cannot draw.
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -44,7 +46,7 @@ class ConsolidateOutcome:
 def run_consolidate(
     options: ConsolidateOptions, progress: Callable[[Path, int], None] | None = None
 ) -> ConsolidateOutcome:
-    """Consolidate the returns and write the summary and any exports.
+    """Consolidate the returns and write the summary, any exports and the report.
 
     With strict, nothing is written when any file is rejected. With nothing to show
     (no returns, and no manifest to build a chase list from) nothing is written. Level
@@ -52,6 +54,7 @@ def run_consolidate(
     """
     from .audience import Audience, audience_view
     from .exports import CSV_FILES, write_csv, write_json
+    from .report import write_report
     from .summary import write_summary
 
     audience = Audience(options.level, options.anonymise)  # a wrong level fails before reading
@@ -65,6 +68,8 @@ def run_consolidate(
     targets = [options.output]
     if options.json_path:
         targets.append(options.json_path)
+    if options.pdf_path:
+        targets.append(options.pdf_path)
     if options.csv_dir:
         targets += [options.csv_dir / name for name in CSV_FILES]
     refuse_inputs(targets, inputs)
@@ -81,6 +86,10 @@ def run_consolidate(
         if options.json_path:
             make_folder(options.json_path.parent)
             written.append(write_json(view, options.json_path))
+        if options.pdf_path:
+            make_folder(options.pdf_path.parent)
+            findings += write_report(view, options.pdf_path)
+            written.append(options.pdf_path)
     return ConsolidateOutcome(result, written, findings)
 
 
