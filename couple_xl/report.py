@@ -44,7 +44,7 @@ MARKER_GAP = 0.045
 
 # Characters the font has no glyph for that still need none: Unicode's default-ignorable
 # code points (joiners, variation selectors, bidirectional marks, tags) and the spaces
-# and line breaks. U+FEFF is one of them, but PDF/UA forbids it in text.
+# and line breaks.
 _IGNORABLE = (
     (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
     (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
@@ -105,6 +105,7 @@ def drawable() -> frozenset[int]:
     for first, last in _IGNORABLE:
         covered.update(range(first, last + 1))
     covered.add(ord("\n"))
+    covered.discard(0xFEFF)  # the fonts map it, but PDF/UA forbids it in text
     return frozenset(covered)
 
 
@@ -113,9 +114,7 @@ def undrawable(text: str) -> list[str]:
     can = drawable()
     return list(
         dict.fromkeys(
-            c
-            for c in text
-            if ord(c) not in can and not (unicodedata.category(c) in _SPACES and c != "\ufeff")
+            c for c in text if ord(c) not in can and unicodedata.category(c) not in _SPACES
         )
     )
 
@@ -493,7 +492,8 @@ def _listing_row(p: PartnershipView, r: RoundView, index: int) -> dict[str, str]
     return {
         "key": f"partnership-{index}",
         "name": p.name,
-        "round": f"{r.round}, {in_words(r.round_date)}",
+        "round": r.round,
+        "date": in_words(r.round_date),
         "returned": returned,
         "overall": shown(r.overall),
         "band": r.overall_band or "No score",

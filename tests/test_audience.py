@@ -23,9 +23,11 @@ from couple_xl.generate import RoundRequest, new_round
 from couple_xl.inputs import PartnerEntry
 from couple_xl.levels import PARTNER, PARTNERSHIP
 from couple_xl.plan import PlanOptions, run_plan
+from couple_xl.report import write_report
 from couple_xl.summary import write_summary
 from couple_xl.templates import resolve_template
 from tests.helpers import fill, named_cell
+from tests.pdf import pdf_text
 
 PARTNERSHIP_NAME = "Riverside Food Partnership"
 QUOKKA, NARWHAL, AXOLOTL = (
@@ -88,11 +90,17 @@ def _summary(view: AudienceView, out: Path) -> list[Path]:
     return [out / "s.xlsx"]
 
 
+def _report(view: AudienceView, out: Path) -> list[Path]:
+    write_report(view, out / "r.pdf")
+    return [out / "r.pdf"]
+
+
 # Every output couple_xl writes from a consolidation; a new one is one more row.
 OUTPUTS = [
     Output("summary", _summary, xlsx_text),
     Output("csv", lambda view, out: write_csv(view, out / "csv"), plain_text),
     Output("json", lambda view, out: [write_json(view, out / "s.json")], plain_text),
+    Output("report", _report, pdf_text),  # the text a PDF reader extracts
 ]
 
 

@@ -74,7 +74,7 @@ def test_every_kind_of_output_gets_the_umasks_mode(tmp_path, umask, template):
     found = modes(out)
     kinds = {Path(name).suffix or Path(name).name for name in found}
     assert kinds == {".xlsx", ".json", ".eml", ".html", ".csv", ".toml", ".conf", ".py",
-                     ".txt", ".couple-demo"}  # fmt: skip
+                     ".txt", ".couple-demo", ".pdf"}  # fmt: skip
     assert "reminders/send-list.html" in found
     assert "demo/plan-spring-2026-agreed.xlsx" in found
     # 0666 less the umask, worked out by hand.
