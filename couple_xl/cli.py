@@ -576,7 +576,7 @@ def _print_log(result, quiet: bool = False, whose: bool = False) -> None:
     "--pdf",
     "pdf_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the trustees' report: a tagged PDF, a page per partnership.",
+    help=f"Also write the trustees' report: a tagged PDF, a page per partnership; {REPLACED}.",
 )
 @click.option("--anonymise", is_flag=True, help="Leave respondents' names out of every output.")
 @click.option(
