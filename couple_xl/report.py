@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,9 +39,12 @@ FONTS = HERE / "fonts"
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
 REPLACEMENT = "\ufffd"
 LANGUAGE, REGION = "en", "gb"  # /Lang en-GB
-# Partners' markers on the chart are this far apart (a share of the scale) before one
-# moves to a lane below, so that no marker hides another.
-MARKER_GAP = 0.045
+# Up to this many partners, each is marked on the chart by its number; more would crowd
+# it, so each is then a small dot (their numbers are in the partners' table).
+NUMBERED_UP_TO = 8
+# Markers are this far apart (a share of the scale) before one moves to a lane below, so
+# that no marker hides another: a numbered circle, a dot.
+MARKER_GAP, DOT_GAP = 0.045, 0.02
 
 # Characters the font has no glyph for that still need none: Unicode's default-ignorable
 # code points (joiners, variation selectors, bidirectional marks, tags) and the spaces
@@ -214,13 +218,13 @@ def _position(t: Template, score: float) -> float:
     return min(1.0, max(0.0, (score - lo) / (hi - lo)))
 
 
-def _lanes(positions: list[tuple[int, float]]) -> dict[int, int]:
-    """A lane (0, 1, …) for each partner's marker, so that markers closer than
-    MARKER_GAP never share one."""
+def _lanes(positions: list[tuple[int, float]], gap: float) -> dict[int, int]:
+    """A lane (0, 1, …) for each partner's marker, so that markers closer than ``gap``
+    never share one."""
     ends: list[float] = []
     lanes: dict[int, int] = {}
     for n, x in sorted(positions, key=lambda item: (item[1], item[0])):
-        lane = next((i for i, end in enumerate(ends) if x - end >= MARKER_GAP), len(ends))
+        lane = next((i for i, end in enumerate(ends) if x - end >= gap), len(ends))
         if lane == len(ends):
             ends.append(x)
         else:
@@ -344,7 +348,7 @@ def _principles(r: RoundView, per_partner: bool) -> list[dict[str, Any]]:
 def _marks(t: Template, scores: list[tuple[int, float | None]]) -> list[dict[str, Any]]:
     """Each partner's marker on the chart: its number, where it is, and its lane."""
     positions = [(n, _position(t, s)) for n, s in scores if s is not None]
-    lanes = _lanes(positions)
+    lanes = _lanes(positions, MARKER_GAP if len(scores) <= NUMBERED_UP_TO else DOT_GAP)
     return [{"n": n, "at": x, "lane": lanes[n]} for n, x in positions]
 
 
@@ -438,7 +442,10 @@ def _alt(r: RoundView, per_partner: bool) -> str:
     t = r.template
     values = t.engine_scale.values
     th = t.thresholds
-    who = ", with each partner's score marked by its number" if per_partner else ""
+    who = ""
+    if per_partner:
+        numbered = len(r.partners) <= NUMBERED_UP_TO
+        who = ", with each partner's score marked" + (" by its number" if numbered else "")
     means = "; ".join(f"{p.name} {shown(p.mean) or 'no score'}" for p in r.principles)
     tables = (
         "tables “Scores by principle” and “Each partner's scores”"
@@ -476,6 +483,7 @@ def _partnership(p: PartnershipView, r: RoundView, per_partner: bool, index: int
         "principles": _principles(r, per_partner),
         "overall": _overall(r, per_partner),
         "partners": _partners(r) if per_partner else [],
+        "numbered": len(r.partners) <= NUMBERED_UP_TO,
         "actions": _actions(r),
         "suggested": (
             f"Partners suggested {_plural(len(r.actions), 'action')} in this round: the "
@@ -485,6 +493,16 @@ def _partnership(p: PartnershipView, r: RoundView, per_partner: bool, index: int
         ),
         "alt": _alt(r, per_partner),
     }
+
+
+def _natural(name: str) -> tuple:
+    """How people sort names: ignoring case, and numbers by their value ("Area 9" before
+    "Area 10")."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", name.casefold())
+        if part
+    )
 
 
 def _listing_row(p: PartnershipView, r: RoundView, index: int) -> dict[str, str]:
@@ -503,7 +521,7 @@ def _listing_row(p: PartnershipView, r: RoundView, index: int) -> dict[str, str]
 
 def report_data(view: AudienceView, generated: dt.datetime) -> dict[str, Any]:
     """Everything the report prints, as JSON-ready data (texts not yet fitted to the font)."""
-    latest = sorted(view.latest, key=lambda pr: (pr[0].name.casefold(), pr[0].name, pr[0].id))
+    latest = sorted(view.latest, key=lambda pr: (_natural(pr[0].name), pr[0].name, pr[0].id))
     per_partner = view.per_partner
     if len(latest) == 1:
         p, r = latest[0]

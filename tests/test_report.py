@@ -466,3 +466,38 @@ def test_several_partnerships_are_listed_by_name_on_the_first_page(several):
     assert starts == ["Acorn Carers", "Mill Lane Food", "Zephyr Youth Network"]
     assert [e.role for e in structure(several)].count("/H1") == 4
     assert metadata(several).title == "Partnership health checks: 3 partnerships"
+
+
+def test_partnerships_are_listed_as_people_sort_names():
+    from couple_xl.report import _natural
+
+    names = ["area 10", "Area 9", "Bexley", "area 2b", "Área 1"]
+    assert sorted(names, key=_natural) == ["area 2b", "Area 9", "area 10", "Bexley", "Área 1"]
+
+
+def test_markers_close_together_never_share_a_lane():
+    from couple_xl.report import _lanes
+
+    # 1 and 2 are 0.01 apart: 2 drops a lane; 3 is far enough from 1 to share its lane.
+    lanes = _lanes([(1, 0.50), (2, 0.51), (3, 0.60), (4, 0.515)], gap=0.045)
+    assert lanes == {1: 0, 2: 1, 4: 2, 3: 0}
+
+
+def test_with_many_partners_each_is_a_dot_and_still_named_in_the_table(tmp_path, template):
+    names = [f"Partner {n}" for n in range(1, 10)]
+    sent = generate(tmp_path / "sent", partners=names)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for i, w in enumerate(sent.workbooks):
+        fill(w.path, returns / f"{i}.xlsx", {q.id: 1 + i % 5 for _, q in template.questions})
+    view = audience_view(consolidate([returns]), Audience(PARTNER))
+    path = tmp_path / "r.pdf"
+    assert write_report(view, path, MADE) == []
+    text = " ".join(_lines(path))
+    assert "a partner's score (each partner's are in “Each partner's scores”)" in text
+    assert "numbered as in" not in text
+    for i, name in enumerate(names):
+        value = f"{1 + i % 5}.0"
+        assert f"{i + 1} {name} " + " ".join([value] * 7) in text
+    (figure,) = [e for e in structure(path) if e.role == "/Figure"]
+    assert "with each partner's score marked, on the scale 1 to 5" in figure.alt
