@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 import re
 import sys
-import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from . import __version__
 from .errors import Location, ReadError
@@ -129,10 +127,14 @@ def write_classic_config(out_dir: Path, force: bool = False) -> AddinFiles:
 
 def _property(name: str, value: str) -> str:
     # Each value is a JSON-encoded string, then escaped for the XML attribute.
+    from xml.sax.saxutils import quoteattr  # it imports urllib.request: only when embedding
+
     return f"<we:property name={quoteattr(name)} value={quoteattr(json.dumps(value))}/>"
 
 
-def _webextension_xml(main_py: str, requirements: str, functions: list[str]) -> str:
+def _webextension_xml(
+    main_py: str, requirements: str, functions: list[str], extension_id: str
+) -> str:
     """The web extension part. ``functions`` are the custom-function ids the cells call
     (``_xldudf_COUPLE_SCORE``…); Lite lists them, sorted, and flags that there are some."""
     props = "".join(
@@ -153,7 +155,7 @@ def _webextension_xml(main_py: str, requirements: str, functions: list[str]) -> 
     )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<we:webextension xmlns:we="{NS_WEBEXT}" id="{{{str(uuid.uuid4()).upper()}}}">'
+        f'<we:webextension xmlns:we="{NS_WEBEXT}" id="{{{extension_id}}}">'
         f'<we:reference id="{LITE_STORE_ID}" version="{LITE_REFERENCE_VERSION}" store="en-US" '
         'storeType="OMEX"/>'
         f'<we:alternateReferences><we:reference id="{LITE_STORE_ID.upper()}" '
@@ -205,12 +207,12 @@ def _insert_before(xml: str, closing: str, addition: str, part: str) -> str:
     return f"{head}{addition}{closing}{tail}"
 
 
-def embed_lite(path: Path) -> None:
-    """Add the xlwings Lite code to a saved .xlsx in place (openpyxl would drop it)."""
-    with zipfile.ZipFile(path) as z:
-        parts = {info.filename: z.read(info) for info in z.infolist()}
+def embed_lite(parts: dict[str, bytes], extension_id: str) -> dict[str, bytes]:
+    """A workbook's parts (as openpyxl wrote them) with the xlwings Lite code added,
+    under the web extension id ``extension_id`` (openpyxl cannot write it itself)."""
     if TASKPANES_PART in parts:
-        raise RuntimeError(f"{path} already carries a task pane")
+        raise RuntimeError("the workbook already carries a task pane")
+    parts = dict(parts)
     rels = parts["_rels/.rels"].decode("utf-8")
     parts["_rels/.rels"] = _insert_before(
         rels,
@@ -232,11 +234,9 @@ def embed_lite(path: Path) -> None:
     parts[TASKPANES_RELS] = _taskpanes_rels().encode("utf-8")
     functions = custom_functions_called(parts)
     parts[WEBEXTENSION_PART] = _webextension_xml(
-        lite_main_source(), lite_requirements(), functions
+        lite_main_source(), lite_requirements(), functions, extension_id
     ).encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+    return parts
 
 
 def read_embedded_lite(path: Path) -> dict[str, str]:

@@ -6,10 +6,9 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, excel
-from .actions import AgreedAction
-from .drafts import Drafts, Invitation, write_drafts
 from .errors import InputError, Location, OutputExistsError
 from .files import make_folder, write_text_atomically
 from .inputs import PartnerEntry, clean_text, due_in_words, parse_contact
@@ -23,7 +22,11 @@ from .metadata import (
 )
 from .naming import inside, partnership_id, safe_component, slugify, unique_filenames
 from .templates import Template
-from .workbook import escape_header, header_text, write_workbook
+from .workbook import RoundWorkbook, escape_header, header_text
+
+if TYPE_CHECKING:
+    from .actions import AgreedAction
+    from .drafts import Drafts
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ def new_round(request: RoundRequest) -> RoundResult:
     write_text_atomically(manifest_path, manifest.to_json())
     drafts = None
     if request.email:
+        from .drafts import Invitation, write_drafts
+
         invitations = [
             Invitation(w.partner, entry.email, entry.contact, w.path)
             for w, entry in zip(written, request.partners)
@@ -203,10 +208,10 @@ def _write_workbooks(
     round_id: str,
     agreed: list[AgreedAction],
 ) -> list[WrittenWorkbook]:
+    """One workbook built for the round, then each partner's stamped from it."""
     template = request.template
-    written: list[WrittenWorkbook] = []
-    for entry, target in zip(request.partners, targets):
-        meta = WorkbookMetadata(
+    metas = [
+        WorkbookMetadata(
             template_id=template.id,
             template_version=template.version,
             template_sha256=template.fingerprint,
@@ -222,6 +227,10 @@ def _write_workbooks(
             generator=f"couple_xl {__version__}",
             round_id=round_id,
         )
-        write_workbook(template, meta, target, request.scoring_mode, request.embed_lite, agreed)
-        written.append(WrittenWorkbook(entry.name, target, meta.return_id))
-    return written
+        for entry in request.partners
+    ]
+    book = RoundWorkbook(template, metas[0], request.scoring_mode, request.embed_lite, agreed)
+    return [
+        WrittenWorkbook(meta.partner, book.write(meta, target), meta.return_id)
+        for meta, target in zip(metas, targets)
+    ]

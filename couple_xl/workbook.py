@@ -9,14 +9,20 @@ The public contract of a generated workbook (documented in the README):
 - metadata as custom document properties "couple.<key>" and on the very-hidden
   sheet "_couple", with the whole template embedded as JSON;
 - the question id in a hidden cell (column QID_COLUMN) beside each answer.
+
+A round's workbooks differ only in the partner and the return id (RoundWorkbook):
+one is built with placeholders for them, and each partner's is stamped from it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 import re
+import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +36,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from . import excel, formulas, scoring
 from .actions import STATUS_TEXTS, STATUSES, AgreedAction
@@ -100,7 +107,8 @@ from .layout import (
     status_name,
     wrapped_lines,
 )
-from .metadata import PROPERTY_PREFIX, WorkbookMetadata
+from .metadata import MAX_NAME, PROPERTY_PREFIX, WorkbookMetadata
+from .stamp import CannotStamp, Placeholder, Stencil
 from .templates import Principle, Question, Template
 
 INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOUR)
@@ -188,6 +196,22 @@ def header_text(text: str) -> str:
     return excel.fit(escape_header(text), HEADER_SIDE).replace("&…", "…")
 
 
+def property_text(text: str) -> str:
+    """Text for a custom document property: as much as Excel keeps (the hidden sheet
+    keeps the whole value), and "-" for none, as a property cannot be empty."""
+    return excel.cut(text, excel.CUSTOM_PROPERTY) or "-"
+
+
+def as_it_is(text: str) -> str:
+    return text
+
+
+# Every form in which a workbook shows a text of its metadata: as it is (cells, the
+# title), in a page header, and as a custom property. A new form must join them, or
+# stamping a round's workbooks refuses (see stamp.py).
+TEXT_FORMS = (as_it_is, header_text, property_text)
+
+
 def _header_footer(ws: Worksheet, meta: WorkbookMetadata) -> None:
     for header in (ws.oddHeader, ws.evenHeader):
         header.left.text = header_text(meta.partnership_name)
@@ -245,6 +269,9 @@ def build_workbook(
     functions = formulas.Functions(scoring_mode)
     wb = Workbook()
     wb.calculation.fullCalcOnLoad = True
+    # The round's time, not the clock's: a workbook is the same whoever builds it when.
+    created = meta.created.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    wb.properties.created = wb.properties.modified = created
     wb.properties.title = f"{template.title}: {meta.partner}"
     wb.properties.subject = meta.partnership_name
     wb.properties.creator = "couple_xl"
@@ -290,9 +317,9 @@ def _write_metadata(
         ws[f"{key}{row}"] = name
         if text:  # an empty text cell would be an inline string with no text
             _text(ws[f"{value}{row}"], text)
-        # Excel keeps 255 units of a property's text; the sheet keeps the whole value.
-        prop = excel.cut(text, excel.CUSTOM_PROPERTY) or "-"
-        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + name, value=prop))
+        wb.custom_doc_props.append(
+            StringProperty(name=PROPERTY_PREFIX + name, value=property_text(text))
+        )
         row += 1
     payloads = [("template_json", template.to_json())]
     if agreed:  # embedded like the template, so a return is read without the plan file
@@ -954,20 +981,52 @@ def write_empty_cells_as_excel(path: Path) -> None:
         parts = [(info, z.read(info)) for info in z.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in parts:
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            if _is_worksheet(info.filename):
                 data = excel_empty_cells(data)
             z.writestr(info, data)
 
 
-def save_atomically(wb: Workbook, path: Path, finish: Callable[[Path], None] | None = None) -> None:
-    """Save to a temporary file beside ``path``, with empty cells as Excel writes them,
-    let ``finish`` amend it, then rename it into place: a reader never sees a
-    half-written file, and a failure leaves none."""
-    with atomic_target(path) as tmp:
-        wb.save(tmp)
-        write_empty_cells_as_excel(tmp)
-        if finish is not None:
-            finish(tmp)
+def _is_worksheet(part: str) -> bool:
+    return part.startswith("xl/worksheets/") and part.endswith(".xml")
+
+
+def workbook_parts(wb: Workbook, lite_extension: str | None = None) -> dict[str, bytes]:
+    """Every part of ``wb`` as couple_xl writes it: openpyxl's, with empty cells as
+    Excel writes them, and with the xlwings Lite code under the web extension id
+    ``lite_extension`` when one is given."""
+    buffer = io.BytesIO()
+    # Stored, not deflated: the parts are read straight back.
+    ExcelWriter(wb, zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED)).save()
+    with zipfile.ZipFile(buffer) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts = {
+        name: excel_empty_cells(data) if _is_worksheet(name) else data
+        for name, data in parts.items()
+    }
+    if lite_extension is None:
+        return parts
+    from .addin import embed_lite  # only for --embed-lite: it reads the engine's source
+
+    return embed_lite(parts, lite_extension)
+
+
+def write_parts(path: Path, parts: Mapping[str, bytes]) -> Path:
+    """Write a workbook's parts to ``path``: through a temporary file beside it, so that
+    a reader never sees half a file and a failure leaves none (files.atomic_target)."""
+    with atomic_target(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def save_atomically(wb: Workbook, path: Path) -> Path:
+    """Save ``wb`` to ``path`` as write_parts does, with empty cells as Excel writes them."""
+    return write_parts(path, workbook_parts(wb))
+
+
+def _mode(scoring_mode: str, embed_lite: bool) -> str:
+    # Carrying the Lite code, the functions are spelt as Lite stores them.
+    return formulas.LITE if embed_lite and scoring_mode == formulas.ADDIN else scoring_mode
 
 
 def write_workbook(
@@ -977,12 +1036,80 @@ def write_workbook(
     scoring_mode: str = formulas.ADDIN,
     embed_lite: bool = False,
     agreed: Sequence[AgreedAction] = (),
+    extension_id: str | None = None,
 ) -> Path:
-    """Build and save one partner's workbook, optionally carrying the xlwings Lite code."""
-    if embed_lite and scoring_mode == formulas.ADDIN:
-        scoring_mode = formulas.LITE
-    finish = None
-    if embed_lite:
-        from .addin import embed_lite as finish
-    save_atomically(build_workbook(template, meta, scoring_mode, agreed), path, finish)
-    return path
+    """Build and save one partner's workbook, optionally carrying the xlwings Lite code
+    (under ``extension_id``, a fresh one if not given)."""
+    wb = build_workbook(template, meta, _mode(scoring_mode, embed_lite), agreed)
+    lite = (extension_id or new_extension_id()) if embed_lite else None
+    return write_parts(path, workbook_parts(wb, lite))
+
+
+def new_extension_id() -> str:
+    """A fresh id for the xlwings Lite web extension of one workbook, as Office writes it."""
+    return str(uuid.uuid4()).upper()
+
+
+# --- a round: one workbook built, each partner's stamped ------------------------------
+
+# What differs between the workbooks of a round; the rest of their metadata is shared.
+STAMPED = ("partner", "return_id")
+EXTENSION_ID = "extension_id"  # the xlwings Lite web extension's id, one per workbook
+# Given to the writer with a placeholder's token, so that each of TEXT_FORMS changes it
+# in its own way: a page header doubles its "&" and shortens it, a property cuts it
+# shorter still. Longer, in UTF-16 units, than any partner's name can be, so that every
+# limit that could shorten a name shortens it.
+_TEXT_FILLER = "&" + "x" * 2 * MAX_NAME
+
+
+class RoundWorkbook:
+    """A round's workbook, built once with placeholders where its partners differ
+    (STAMPED, and the Lite extension's id); ``write`` stamps one partner's into it.
+    What it writes equals, part by part, what write_workbook writes for that partner."""
+
+    def __init__(
+        self,
+        template: Template,
+        meta: WorkbookMetadata,
+        scoring_mode: str = formulas.ADDIN,
+        embed_lite: bool = False,
+        agreed: Sequence[AgreedAction] = (),
+    ) -> None:
+        # A return id's placeholder is a return id itself; the Lite id is put into XML
+        # as it is, so it gets no filler ("&" would not be escaped there).
+        self._placeholders = {
+            "partner": Placeholder.new(_TEXT_FILLER),
+            "return_id": Placeholder.new(),
+        }
+        self._meta = self._placed(meta)
+        self._alone = (template, scoring_mode, embed_lite, tuple(agreed))
+        lite = None
+        if embed_lite:
+            self._placeholders[EXTENSION_ID] = Placeholder.new()
+            lite = self._placeholders[EXTENSION_ID].text
+        wb = build_workbook(template, self._meta, _mode(scoring_mode, embed_lite), agreed)
+        self._stencil = Stencil.cut(workbook_parts(wb, lite), self._placeholders, TEXT_FORMS)
+
+    def _placed(self, meta: WorkbookMetadata) -> WorkbookMetadata:
+        # model_copy does not validate: the text placeholder is longer than a name may be.
+        return meta.model_copy(update={f: self._placeholders[f].text for f in STAMPED})
+
+    def write(self, meta: WorkbookMetadata, path: Path, extension_id: str | None = None) -> Path:
+        """Write the workbook of the partner that ``meta`` describes to ``path``
+        (atomically), with its Lite code under ``extension_id`` (fresh if not given).
+
+        ValueError if ``meta`` differs from the round's in more than STAMPED.
+        """
+        if self._placed(meta) != self._meta:
+            raise ValueError(f"a round's workbooks differ only in {', '.join(STAMPED)}")
+        values = {field: getattr(meta, field) for field in STAMPED}
+        if EXTENSION_ID in self._placeholders:
+            values[EXTENSION_ID] = extension_id or new_extension_id()
+        try:
+            parts = self._stencil.stamp(values)
+        except CannotStamp:
+            # Rare: a name whose custom property is cut just after a space, say.
+            template, scoring_mode, embed_lite, agreed = self._alone
+            lite = values.get(EXTENSION_ID)
+            return write_workbook(template, meta, path, scoring_mode, embed_lite, agreed, lite)
+        return write_parts(path, parts)
