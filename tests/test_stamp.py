@@ -8,6 +8,7 @@ a value in a form it was not told about."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import os
 import re
@@ -27,6 +28,7 @@ from couple_xl.generate import RoundRequest, new_round
 from couple_xl.inputs import PartnerEntry
 from couple_xl.metadata import MAX_NAME, WorkbookMetadata, read_manifest
 from couple_xl.plan import PLAN_COLUMNS, PlanOptions, read_plan, run_plan
+from couple_xl.returns import read_return
 from couple_xl.stamp import CannotStamp, Placeholder, Stencil
 from couple_xl.templates import Template
 from couple_xl.workbook import (
@@ -39,6 +41,7 @@ from couple_xl.workbook import (
     write_workbook,
 )
 from tests.helpers import EMOJI, ROUND_DATE, fill, generate
+from tests.ooxml import audit
 
 PARTNERSHIP = 'Riverside & <Food> "Partnership"'
 # 118 units, then "&": escaped, the header's cut falls between the two "&" of "&&".
@@ -219,8 +222,6 @@ def test_either_xml_writer_of_openpyxl_stamps_alike(tmp_path):
 
 
 def _round_meta(template: Template, partner: str = "A", return_id: str = "a" * 32):
-    import datetime as dt
-
     return WorkbookMetadata(
         template_id=template.id, template_version=template.version,
         template_sha256=template.fingerprint, partnership_id="p", partnership_name="P",
@@ -280,8 +281,6 @@ def test_forms_a_placeholder_cannot_tell_apart_must_agree_on_the_value():
 
 
 def test_stamped_workbooks_read_back_as_whose_they_are(tmp_path):
-    from couple_xl.returns import read_return
-
     result = generate(tmp_path, partners=AWKWARD[:4], partnership_name=PARTNERSHIP)
     for w in result.workbooks:
         record = read_return(w.path)
@@ -306,3 +305,13 @@ def test_a_round_is_built_once_and_only_an_unstampable_name_alone(monkeypatch, t
     assert spaced == [AWKWARD[8]]
     assert len(built) == 1 + len(spaced)
     assert built[1:] == spaced
+
+
+def test_stamped_workbooks_pass_the_offline_excel_check(tmp_path, template, plan_file):
+    """Awkward names stamped into a round with an Agreed actions sheet and the Lite
+    code, checked against the Open XML SDK's rules."""
+    names = [AWKWARD[0], AWKWARD[1], AWKWARD[7]]
+    result = generate(tmp_path, partners=names, partnership_name=PARTNERSHIP,
+                      embed_lite=True, plan=plan_file)  # fmt: skip
+    for written in result.workbooks:
+        assert audit(written.path) == []
