@@ -15,8 +15,11 @@ limits as a value (``SheetLimits``), which tests make small.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Container
 from dataclasses import dataclass
+from functools import lru_cache
 
 SHEET_NAME = 31  # a sheet's name
 VALIDATION_TITLE = 32  # a data validation's input-message and error titles
@@ -91,3 +94,129 @@ def sheet_name_problem(name: str) -> str | None:
     if name.casefold() in RESERVED_SHEET_NAMES:
         return f"'{name}' is a sheet name Excel keeps for itself"
     return None
+
+
+def fit_words(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` units, else its first whole words followed by
+    "…" (cut inside the first word only when that word alone is too long)."""
+    text = " ".join(text.split())
+    if units(text) <= limit:
+        return text
+    words = text.split(" ")
+    for n in range(len(words) - 1, 0, -1):
+        start = " ".join(words[:n]).rstrip(" ,;:-–—·")
+        if start and units(start + ELLIPSIS) <= limit:
+            return start + ELLIPSIS
+    return fit(text, limit)
+
+
+def sheet_title(name: str, taken: Container[str] = (), prefix: str = "") -> str:
+    """A sheet name made of ``prefix`` and ``name`` that Excel accepts: ``name`` without the
+    characters a sheet name may not hold, shortened at a word boundary with "…" to fit
+    31 units, and numbered " (2)", " (3)", … where it would repeat a name in ``taken``
+    (given in lower case: Excel compares sheet names ignoring case)."""
+    clean = "".join(" " if ch in SHEET_NAME_FORBIDDEN else ch for ch in name)
+    clean = " ".join(clean.split()).strip("'").strip() or "Sheet"
+    n = 1
+    while True:
+        suffix = "" if n == 1 else f" ({n})"
+        room = SHEET_NAME - units(prefix) - units(suffix)
+        title = (prefix + fit_words(clean, room)).rstrip("' ") + suffix
+        if title.casefold() not in taken and sheet_name_problem(title) is None:
+            return title
+        n += 1
+
+
+# --- text as Excel measures it, for column widths and row heights ----------------------
+# XlsxWriter's table of character widths is Calibri 11's, in pixels at 96 dpi, as its
+# autofit() uses them; other sizes scale with the font. Bold Calibri (and Carlito, its
+# metric twin that LibreOffice uses) is about 2% wider: 5% leaves a margin.
+
+BASE_FONT_SIZE = 11
+CELL_PADDING = 7  # pixels Excel keeps around a cell's text (what autofit adds)
+BOLD_WIDTH = 1.05
+LINE_POINTS = 15 / 11  # a line of text, in points of row height per point of font size
+DEFAULT_ROW_POINTS = 15.0  # a row of Calibri 11
+DEFAULT_COLUMN_PIXELS = 64  # a column of Excel's default width, 8.43 characters
+MAX_COLUMN_PIXELS = 1790  # the widest column Excel allows, 255 characters
+# Where a word too long for its line may break: after these, else between characters.
+_BREAK_AFTER = re.compile(r"[^-/\\]+[-/\\]*|[-/\\]+")
+
+
+def _scale(size: float, bold: bool) -> float:
+    return size / BASE_FONT_SIZE * (BOLD_WIDTH if bold else 1.0)
+
+
+@lru_cache(maxsize=1 << 16)
+def text_pixels(text: str, size: float = BASE_FONT_SIZE, bold: bool = False) -> int:
+    """The width a cell needs to show ``text`` (its widest line) unwrapped, in pixels,
+    padding included: XlsxWriter's ``cell_autofit_width``, scaled to the font."""
+    from xlsxwriter.utility import cell_autofit_width
+
+    widest = max((cell_autofit_width(line) for line in text.split("\n")), default=0)
+    if not widest:
+        return 0
+    return math.ceil((widest - CELL_PADDING) * _scale(size, bold)) + CELL_PADDING
+
+
+@lru_cache(maxsize=1 << 16)
+def wrapped_lines(text: str, pixels: int, size: float = BASE_FONT_SIZE, bold: bool = False) -> int:
+    """How many lines ``text`` takes when wrapped in a cell ``pixels`` wide: words fill
+    each line in turn, as Excel and LibreOffice wrap them; a word longer than a line is
+    broken after a hyphen or slash, else between characters."""
+    from xlsxwriter.utility import xl_pixel_width
+
+    scale = _scale(size, bold)
+    room = max(1.0, (pixels - CELL_PADDING) / scale)
+    space = xl_pixel_width(" ")
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0.0
+        for word in paragraph.split(" "):
+            gap = space if used else 0
+            width = xl_pixel_width(word)
+            if used + gap + width <= room:
+                used += gap + width
+                continue
+            if width <= room:
+                lines, used = lines + (1 if used else 0), width
+                continue
+            for piece in _pieces(word, room, xl_pixel_width):
+                width = xl_pixel_width(piece)
+                gap = space if used and piece is word else 0
+                if used and used + gap + width > room:
+                    lines, used = lines + 1, 0.0
+                used += width
+    return lines
+
+
+def _pieces(word: str, room: float, measure: Callable[[str], int]) -> list[str]:
+    """A word too wide for a line, in the pieces a line can hold."""
+    pieces: list[str] = []
+    current = ""
+    for part in _BREAK_AFTER.findall(word):
+        if measure(current + part) <= room:
+            current += part
+            continue
+        if current:
+            pieces.append(current)
+            current = ""
+        for ch in part:
+            if current and measure(current + ch) > room:
+                pieces.append(current)
+                current = ""
+            current += ch
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def line_points(size: float = BASE_FONT_SIZE) -> float:
+    """The row height one line of text of ``size`` points needs, in points."""
+    return size * LINE_POINTS
+
+
+def column_pixels(width: float) -> int:
+    """A column width in Excel's character units, in pixels (as XlsxWriter converts it)."""
+    return int(width * 7 + 0.5) + 5
