@@ -16,7 +16,7 @@ import datetime as dt
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,9 +26,11 @@ from .layout import column_letters
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _ESCAPED_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _EPOCH = dt.datetime(1899, 12, 30)
-# Stands for the date style in streamed rows until the frame says which style it is
-# (a control character never survives escaping, so it cannot occur in cell text).
-_DATE_STYLE = b"\x01"
+# Stand for cell styles in streamed rows until the frame says which styles they are (a
+# control character never survives escaping, so none can occur in cell text): the first
+# for dates, the others for the columns whose cells carry their frame cell's style.
+_MARKS = [chr(c) for c in (*range(1, 9), 11, 12, *range(14, 32))]
+_MARK = re.compile(b"[\x01-\x08\x0b\x0c\x0e-\x1f]")
 _CHUNK = 1024 * 1024
 
 
@@ -55,10 +57,21 @@ class StreamedRows:
     """Rows of one sheet, written as XML to a temporary file as they come."""
 
     def __init__(
-        self, first_row: int, columns: Sequence[str], date_column: int, table: str
+        self,
+        first_row: int,
+        columns: Sequence[str],
+        date_column: int,
+        table: str,
+        styled: Collection[int] = (),
     ) -> None:
         self.first_row = first_row  # 0-based index of the first streamed row
         self.date_column = date_column  # the frame's cell in this column carries the style
+        # Columns whose every cell carries the style of the frame's cell in that column
+        # (the date column's is the one every date takes), each with its mark.
+        others = sorted(set(styled) - {date_column})
+        if len(others) >= len(_MARKS):
+            raise ValueError(f"at most {len(_MARKS) - 1} styled columns can be streamed")
+        self.marks = {date_column: _MARKS[0]} | dict(zip(others, _MARKS[1:]))
         # The frame's table spans the frame's rows (XlsxWriter notes every cell of a
         # table's range, so a full-size table there would cost what streaming saves);
         # the splice stretches it over every row.
@@ -66,6 +79,8 @@ class StreamedRows:
         self._texts: dict[str, str] = {}
         self.letters = [column_letters(i) for i in range(len(columns))]
         self._openings = [f'<c r="{letter}' for letter in self.letters]
+        self._styles = [f' s="{self.marks[i]}"' if i in styled else "" for i in range(len(columns))]
+        self._date_style = f' s="{self.marks[date_column]}"'
         self._serials: dict[dt.date, str] = {}
         self.count = 0
         # Open for the object's life: closed by close(), or on leaving a with block.
@@ -76,26 +91,34 @@ class StreamedRows:
         """0-based index of the last row written, or of the row before the first."""
         return self.first_row + self.count - 1
 
-    def add(self, values: Sequence[Any]) -> None:
+    def add(self, values: Sequence[Any], height: float | None = None) -> None:
+        """Write a row of ``values``, ``height`` points tall (None: the default height)."""
         n = str(self.first_row + self.count + 1)  # the row's 1-based number
         cells = []
-        for opening, value in zip(self._openings, values, strict=True):
+        for opening, style, value in zip(self._openings, self._styles, values, strict=True):
             if type(value) is not str:  # most cells are text: they skip these tests
                 if value is None:
+                    if style:  # a styled cell keeps its style (its borders, its wrap)
+                        cells.append(f'{opening}{n}"{style}/>')
                     continue
                 if isinstance(value, bool):
-                    cells.append(f'{opening}{n}" t="b"><v>{int(value)}</v></c>')
+                    cells.append(f'{opening}{n}"{style} t="b"><v>{int(value)}</v></c>')
                     continue
                 if isinstance(value, (int, float)):
-                    cells.append(f'{opening}{n}"><v>{value!r}</v></c>')
+                    cells.append(f'{opening}{n}"{style}><v>{value!r}</v></c>')
                     continue
                 if isinstance(value, dt.date):
-                    cells.append(f'{opening}{n}" s="\x01"><v>{self._serial(value)}</v></c>')
+                    date = f'{opening}{n}"{self._date_style}><v>{self._serial(value)}</v></c>'
+                    cells.append(date)
                     continue
                 value = str(value)
             if value:
-                cells.append(f'{opening}{n}" t="inlineStr"><is>{self._inline(value)}</is></c>')
-        self.file.write(f'<row r="{n}">{"".join(cells)}</row>'.encode())
+                text = self._inline(value)
+                cells.append(f'{opening}{n}"{style} t="inlineStr"><is>{text}</is></c>')
+            elif style:
+                cells.append(f'{opening}{n}"{style}/>')
+        tall = "" if height is None else f' ht="{height:g}" customHeight="1"'
+        self.file.write(f'<row r="{n}"{tall}>{"".join(cells)}</row>'.encode())
         self.count += 1
 
     def _serial(self, value: dt.date) -> str:
@@ -144,8 +167,9 @@ class StreamedRows:
             raise ValueError(f"the frame's table {self.table} does not span the frame's rows")
         return xml.replace(frame, f'ref="A1:{last}{max(self.last_row, self.first_row - 1) + 1}"')
 
-    def _frame(self, xml: str) -> tuple[bytes, bytes, bytes]:
-        """The frame's XML cut where the rows go, and the date style its first data row uses."""
+    def _frame(self, xml: str) -> tuple[bytes, bytes, dict[bytes, bytes]]:
+        """The frame's XML cut where the rows go, and the style each mark stands for: the
+        style of the frame's cell in that column, on its first data row."""
         end = xml.index("</sheetData>")
         head, tail = xml[:end], xml[end:]
         last = f"{self.letters[-1]}{self.last_row + 1}"
@@ -153,11 +177,15 @@ class StreamedRows:
         frame_row = f'<row r="{self.first_row}"'
         if frame_row not in head:
             raise ValueError(f"the frame sheet has no row {self.first_row} to follow")
-        ref = f"{column_letters(self.date_column)}{self.first_row}"
-        style = re.search(f'<c r="{ref}" s="(\\d+)"', head)
-        if style is None:
-            raise ValueError(f"the frame's cell {ref} carries no date style")
-        return head.encode(), tail.encode(), style.group(1).encode()
+        styles = {}
+        for column, mark in self.marks.items():
+            ref = f"{column_letters(column)}{self.first_row}"
+            style = re.search(f'<c r="{ref}" s="(\\d+)"', head)
+            if style is None:
+                kind = "date style" if column == self.date_column else "style"
+                raise ValueError(f"the frame's cell {ref} carries no {kind}")
+            styles[mark.encode()] = style.group(1).encode()
+        return head.encode(), tail.encode(), styles
 
 
 def splice(package: Path, streams: Mapping[str, StreamedRows], into: Path) -> None:
@@ -179,12 +207,13 @@ def splice(package: Path, streams: Mapping[str, StreamedRows], into: Path) -> No
             if streamed is None:
                 target.writestr(info, source.read(info), zipfile.ZIP_DEFLATED, 1)
                 continue
-            head, tail, date_style = streamed._frame(source.read(info).decode())
+            head, tail, styles = streamed._frame(source.read(info).decode())
             entry = zipfile.ZipInfo(info.filename, info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
             with target.open(entry, "w") as out:
                 out.write(head)
                 streamed.file.seek(0)
                 while chunk := streamed.file.read(_CHUNK):
-                    out.write(chunk.replace(_DATE_STYLE, date_style))
+                    # Each mark is one byte, so no chunk boundary can split one.
+                    out.write(_MARK.sub(lambda m, s=styles: s[m.group()], chunk))
                 out.write(tail)

@@ -121,3 +121,35 @@ def test_a_frame_without_the_table_is_refused(tmp_path):
     wb.close()
     with StreamedRows(2, COLUMNS, 1, "T") as streamed, pytest.raises(ValueError, match="span"):
         streamed.splice(frame, "xl/worksheets/sheet1.xml", tmp_path / "out.xlsx")
+
+
+def test_styled_columns_and_row_heights_are_streamed(tmp_path):
+    """Every cell of a styled column carries its frame cell's style (blank ones too, so
+    that a table's lines and wrapping run down the column); a row gets the height given."""
+    frame = tmp_path / "frame.xlsx"
+    wb = xlsxwriter.Workbook(str(frame), {"strings_to_formulas": False})
+    ws = wb.add_worksheet("Data")
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    one_place = wb.add_format({"num_format": "0.0", "align": "center"})
+    ws.write_string(1, 0, "first", wrap)
+    ws.write_datetime(1, 1, dt.datetime(2026, 10, 1), wb.add_format({"num_format": "d mmm"}))
+    ws.write_number(1, 2, 4.25, one_place)
+    ws.write_boolean(1, 3, True)
+    ws.add_table(0, 0, 1, 3, {"name": "T", "columns": [{"header": c} for c in COLUMNS]})
+    out = tmp_path / "s.xlsx"
+    with StreamedRows(2, COLUMNS, 1, "T", styled=(0, 2)) as streamed:
+        streamed.add(["a long text that wraps", dt.date(2026, 1, 2), 3.75, False], height=30)
+        streamed.add([None, None, None, None])
+        wb.close()
+        streamed.splice(frame, "xl/worksheets/sheet1.xml", out)
+    ws = openpyxl.load_workbook(out)["Data"]
+    assert [ws.cell(row, 1).alignment.wrap_text for row in (2, 3, 4)] == [True, True, True]
+    assert [ws.cell(row, 3).number_format for row in (2, 3, 4)] == ["0.0"] * 3
+    assert ws.cell(3, 3).alignment.horizontal == "center"
+    assert ws.cell(3, 2).number_format == "d mmm"
+    assert ws.cell(3, 4).number_format == "General"  # an unstyled column stays plain
+    assert ws.row_dimensions[3].height == 30
+    assert ws.row_dimensions[4].height is None
+    assert [c.value for c in ws[3]] == ["a long text that wraps", dt.datetime(2026, 1, 2), 3.75,
+                                        False]  # fmt: skip
+    assert audit(out) == []
