@@ -10,14 +10,27 @@ past Excel's limits (excel.SheetLimits): the Data table and the Questions sheet
 continue on further sheets, a chart with more series than Excel draws shows the latest
 rounds or the first partners, and anything else past a sheet's last row or column is
 counted. Each is returned as a finding and listed on the Overview.
+
+Every sheet is laid out from what it holds, as it is written (no app resizes a row when
+it opens a file, and the Data sheet is streamed, so nothing can be measured afterwards):
+each cell's text is measured as Excel measures it (``excel.text_pixels``, XlsxWriter's
+autofit measure), each column is as wide as its widest value up to a cap past which text
+wraps, and each row is as tall as its wrapped lines. Text is left-aligned and numbers
+centred, under headings aligned the same way, in bordered tables; titles and notes are
+merged across the printed width and wrap in it. Each sheet prints on A4 at a scale that
+keeps its smallest text at 8 points or more: fitted to the page's width where that scale
+allows it, else over several pages across, repeating its first columns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path, PurePath
 from typing import Any
@@ -31,13 +44,13 @@ from .files import atomic_target
 from .layout import (
     ACCENT,
     BAND_STYLES,
+    BORDER_COLOUR,
     ERROR_STYLE,
     FONT,
     HEADER_COLOUR,
     INK,
     MUTED,
     column_letters,
-    wrapped_lines,
 )
 from .metadata import FORMAT, PROPERTY_PREFIX, SUMMARY
 from .report_rows import answer_rows
@@ -76,15 +89,168 @@ class Formula:
 
 @dataclass(frozen=True)
 class Styled:
-    """A value with a named format."""
+    """A value with a named style (see ``STYLES``)."""
 
     value: Any
     style: str
 
 
+# --- styles ----------------------------------------------------------------------------
+# A style is a name from one of these tables, optionally followed by modifiers after "+"
+# ("score_bold+pair_start"). Free lines (titles, notes, headings) stand above and between
+# the tables, merged across the printed width and wrapped; table cells have borders and
+# sit at the top of their rows, text to the left and numbers centred, under headings
+# aligned the same way.
+
+BODY_SIZE = 11
+NOTE_SIZE = 10  # the smallest text of the summary, on screen; 8 points or more on paper
+FREE_STYLES: dict[str, dict[str, Any]] = {
+    "title": {"font_size": 16, "bold": True, "font_color": f"#{ACCENT}"},
+    "heading": {"font_size": 12, "bold": True, "font_color": f"#{ACCENT}"},
+    "note": {"font_size": NOTE_SIZE, "italic": True, "font_color": f"#{MUTED}"},
+    "line": {"bold": True},
+}
+_HEADER = {"bold": True, "bg_color": f"#{HEADER_COLOUR}", "valign": "bottom"}
+TEXT_STYLES: dict[str, dict[str, Any]] = {  # wrapped at their column's cap
+    "text": {},
+    "bold": {"bold": True},  # band words too: their colour comes from the rules
+    "header": _HEADER,
+}
+NUMBER_STYLES: dict[str, dict[str, Any]] = {  # centred, never wrapped
+    "count": {},
+    "score": {"num_format": "0.0"},
+    "score_bold": {"num_format": "0.0", "bold": True},
+    "sd": {"num_format": "0.00"},
+    "pct": {"num_format": "0%"},
+    "date": {"num_format": "yyyy-mm-dd"},
+    "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
+    "change": {"num_format": "+0.0;-0.0;0.0", "bold": True},
+    "header_number": {**_HEADER, "text_wrap": True},  # the heading of a number column
+}
+WORD_STYLES: dict[str, dict[str, Any]] = {  # one word each (ids, hashes): never wrapped
+    "id": {"align": "left"},
+}
+_EDGE = {"color": f"#{ACCENT}"}
+MODIFIERS: dict[str, dict[str, Any]] = {
+    # The medium edges that box the overall score and its band as one pair.
+    "pair_start": {"left": 2, "left_color": _EDGE["color"]},
+    "pair_end": {"right": 2, "right_color": _EDGE["color"]},
+}
+PLAIN = "plain"  # a modifier: a cell of an Excel table, which draws its own lines
+HEADER_STYLES = frozenset({"header", "header_number"})
+
+
+@dataclass(frozen=True)
+class _Style:
+    """What the writer needs to know of a style: its XlsxWriter properties, and the font
+    and wrapping that its cells are measured with."""
+
+    properties: tuple[tuple[str, Any], ...]
+    size: float
+    bold: bool
+    wraps: bool
+    number_format: str
+    header: bool
+    free: bool
+
+
+@lru_cache(maxsize=256)
+def _style(name: str) -> _Style:
+    base, *modifiers = name.split("+")
+    props: dict[str, Any] = {"font_name": FONT, "font_size": BODY_SIZE,
+                             "font_color": f"#{INK}", "valign": "top"}  # fmt: skip
+    table = {"border": 1, "border_color": f"#{BORDER_COLOUR}"}
+    if base in FREE_STYLES:
+        props |= {"text_wrap": True, **FREE_STYLES[base]}
+    elif base in TEXT_STYLES:
+        props |= {**table, "text_wrap": True, "align": "left", **TEXT_STYLES[base]}
+    elif base in NUMBER_STYLES:
+        props |= {**table, "align": "center", **NUMBER_STYLES[base]}
+    elif base in WORD_STYLES:
+        props |= {**table, **WORD_STYLES[base]}
+    else:
+        raise KeyError(f"no style {name!r}")
+    for modifier in modifiers:
+        if modifier == PLAIN:
+            props = {k: v for k, v in props.items() if k not in table}
+        else:
+            props |= MODIFIERS[modifier]
+    return _Style(
+        tuple(props.items()),
+        props["font_size"],
+        bool(props.get("bold")),
+        bool(props.get("text_wrap")),
+        props.get("num_format", ""),
+        base in HEADER_STYLES,
+        base in FREE_STYLES,
+    )
+
+
+def _shown(value: Any, number_format: str) -> str:
+    """A value as its cell shows it in ``number_format`` (near enough to measure: Excel
+    rounds halves away from zero where Python rounds them to even, the same width)."""
+    if isinstance(value, Formula):
+        value = value.value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}" if "h" in number_format else f"{value:%Y-%m-%d}"
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, (int, float)):
+        if number_format == "0.0":
+            return f"{value:.1f}"
+        if number_format == "0.00":
+            return f"{value:.2f}"
+        if number_format == "0%":
+            return f"{value * 100:.0f}%"
+        if number_format.startswith("+0.0"):
+            return f"{value:+.1f}" if round(value, 1) else "0.0"
+        return f"{value:.10g}"  # General: up to 11 significant digits, as Excel shows
+    return str(value)
+
+
+# --- the printed page ------------------------------------------------------------------
+
+A4 = 9  # Excel's paper size code
+A4_POINTS = (595.28, 841.89)  # portrait width and height
+MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.75}  # inches; footer at 0.3
+MIN_PRINTED = 8.0  # points: the smallest text on paper, after print scaling
+# Printing, apps measure a column by the font's own digit width (about 7.4 pixels for
+# Calibri 11) where Excel's screen takes 7: a printed sheet is up to 6% wider than its
+# pixels say. So a sheet is fitted to the page only where its scale keeps this much
+# above the smallest allowed, and a page across is filled only this much less full.
+PRINT_SLACK = 1.07
+CHART_TEXT = 10  # points: every text of a chart (titles 12)
+DEFAULT_CAP = 40  # characters: the widest a column of wrapped text grows
+HEADING_LINES = 3  # a heading wraps onto at most about this many lines, words permitting
+ONE_LINE_HEADING = 4 / 3  # a heading this much wider than its values stays on one line
+MIN_COLUMN = 36  # pixels: the narrowest column
+CHART_GAP = 16  # pixels between charts side by side
+FILTER_BUTTON = 20  # pixels: the drop-down arrow of an Excel table's heading
+
+
+def printable(landscape: bool) -> tuple[float, float]:
+    """The width and height inside A4's margins, in points."""
+    width, height = A4_POINTS[::-1] if landscape else A4_POINTS
+    return (
+        width - 72 * (MARGINS["left"] + MARGINS["right"]),
+        height - 72 * (MARGINS["top"] + MARGINS["bottom"]),
+    )
+
+
+def smallest_scale(points: float) -> int:
+    """The smallest print scale (percent) at which text of ``points`` prints at 8 points."""
+    return math.ceil(100 * MIN_PRINTED / points - 1e-9)
+
+
 class _Book:
-    """An XlsxWriter workbook with the summary's named formats, and every sheet of it,
-    each guarded by Excel's limits (``limits``: small ones in tests)."""
+    """An XlsxWriter workbook with the summary's styles, and every sheet of it, each
+    guarded by Excel's limits (``limits``: small ones in tests)."""
 
     def __init__(self, path: str, limits: SheetLimits) -> None:
         import xlsxwriter
@@ -110,58 +276,43 @@ class _Book:
         self.wb.set_custom_property(PROPERTY_PREFIX + "format", FORMAT)
         self.wb.set_custom_property(PROPERTY_PREFIX + "kind", SUMMARY)
         self.wb.set_calc_mode("auto")
-        base = {"font_name": FONT, "font_size": 11, "font_color": f"#{INK}"}
-        specs: dict[str, dict] = {
-            "plain": {},
-            "title": {"font_size": 16, "bold": True, "font_color": f"#{ACCENT}"},
-            "heading": {"font_size": 12, "bold": True, "font_color": f"#{ACCENT}"},
-            "note": {"font_size": 9, "italic": True, "font_color": f"#{MUTED}"},
-            "bold": {"bold": True},
-            "header": {
-                "bold": True,
-                "bg_color": f"#{HEADER_COLOUR}",
-                "text_wrap": True,
-                "valign": "top",
-            },
-            "wrap": {"text_wrap": True, "valign": "top"},
-            "score": {"num_format": "0.0"},
-            "score_bold": {"num_format": "0.0", "bold": True},
-            "sd": {"num_format": "0.00"},
-            "pct": {"num_format": "0%"},
-            "date": {"num_format": "yyyy-mm-dd"},
-            "datetime": {"num_format": "yyyy-mm-dd hh:mm"},
-            "change": {"num_format": "+0.0;-0.0;0.0", "bold": True},
-        }
-        self.formats = {name: self.wb.add_format({**base, **spec}) for name, spec in specs.items()}
+        self._formats: dict[str, tuple[Any, _Style]] = {}
+        # Rules colour a cell and never change its font: a cell is measured in its own.
         self.highlights = {
-            word: self.wb.add_format(
-                {"bg_color": f"#{fill}", "font_color": f"#{color}", "bold": True}
-            )
+            word: self.wb.add_format({"bg_color": f"#{fill}", "font_color": f"#{color}"})
             for word, (fill, color) in {**BAND_STYLES, "error": ERROR_STYLE}.items()
         }
+
+    def styled(self, style: str) -> tuple[Any, _Style]:
+        """A style's XlsxWriter format, and what the writer needs to know of it."""
+        found = self._formats.get(style)
+        if found is None:
+            st = _style(style)
+            found = self._formats[style] = (self.wb.add_format(dict(st.properties)), st)
+        return found
+
+    def format(self, style: str):
+        return self.styled(style)[0]
 
     def sheet(
         self,
         title: str,
-        widths: dict[int, float],
+        caps: dict[int, float] | None = None,
         *,
-        landscape: bool = True,
         one_page: bool = False,
         freeze: tuple[int, int] | None = None,
     ) -> _Sheet:
+        """A new landscape sheet; ``caps`` are the widths (in characters) past which its
+        columns' text wraps (``DEFAULT_CAP`` where not given)."""
         ws = self.wb.add_worksheet(title[:31])
-        sheet = _Sheet(self, ws, {})
-        for col, width in widths.items():
-            sheet.width(col, width)
-        ws.set_paper(9)  # A4
-        if landscape:
-            ws.set_landscape()
-        ws.fit_to_pages(1, 1 if one_page else 0)
-        ws.set_footer("&L&A&RPage &P of &N")
+        sheet = _Sheet(self, ws, caps or {}, one_page=one_page)
         if freeze:
             ws.freeze_panes(*freeze)
         self.sheets.append(sheet)
         return sheet
+
+    def taken(self) -> _Taken:
+        return _Taken({s.ws.name.casefold() for s in self.sheets})
 
     def note(self, sheet: str, message: str, severity: Severity = Severity.WARNING) -> None:
         """Record what Excel's limits made the writer do on ``sheet``."""
@@ -172,26 +323,89 @@ class _Book:
         cell past them without a word)."""
         return [finding for sheet in self.sheets for finding in sheet.left_out()]
 
+    def finish(self) -> None:
+        """Lay out every sheet from what was written in it (before the workbook closes)."""
+        for sheet in self.sheets:
+            sheet.finish()
+
+
+# The summary's own sheets, continuations included: a partnership's sheet never takes
+# one of their names.
+OWN_SHEETS = frozenset(
+    {"overview", "questions", "actions", "action progress", "trend", "returns log", "data"}
+)
+_CONTINUED = re.compile(r"(questions|data) \d+")
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """The sheet names (in lower case) that a new sheet named after a partnership may
+    not take."""
+
+    names: frozenset[str] | set[str]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and (
+            name in self.names or name in OWN_SHEETS or bool(_CONTINUED.fullmatch(name))
+        )
+
+
+def _partnership_title(book: _Book, name: str) -> str:
+    """A partnership's sheet name: its name, shortened to fit, or "… (partnership)" where
+    that is one of the summary's own sheets' names, and numbered where taken."""
+    if excel.sheet_title(name).casefold() in _Taken(frozenset()):
+        name = f"{name} (partnership)"
+    return excel.sheet_title(name, book.taken())
+
 
 class _Sheet:
     """Appends rows; text is always written as text. Nothing past Excel's last row or
-    column is written, and what would have been is counted, to be reported."""
+    column is written, and what would have been is counted, to be reported.
 
-    def __init__(self, book: _Book, ws, widths: dict[int, float]) -> None:
-        self.book, self.ws, self.widths = book, ws, widths
+    Each cell is measured as it is written: its column's width and its row's height grow
+    to what it needs. ``finish`` then sizes the columns, gives headings and merged cells
+    the height their lines need at those widths, places the charts below the tables,
+    and sets up the printed page."""
+
+    def __init__(self, book: _Book, ws, caps: dict[int, float], *, one_page: bool) -> None:
+        self.book, self.ws = book, ws
         self.limits = book.limits
+        self.caps = {col: excel.column_pixels(width) for col, width in caps.items()}
+        self.default_cap = excel.column_pixels(DEFAULT_CAP)
+        self.one_page = one_page
         self.row = 0  # the next row to write, 0-based
         # How many rows and columns the sheet's content needed, where past the limits.
         self.rows_needed = 0
         self.columns_needed = 0
+        self.need: dict[int, int] = {}  # pixels each column's content needs
+        self.heights: dict[int, float] = {}  # points each row's content needs
+        self.table_width = 0  # columns of the table being written (its header's)
+        self.last_col = 0  # the last column any table reaches
+        self.smallest: float = BODY_SIZE  # the smallest font written, in points
+        self.widths: dict[int, int] = {}  # each column's pixels, once finished
+        # Rows a printed page repeats at its top, columns at its left (None: none).
+        self.repeat_rows: tuple[int, int] | None = None
+        self.repeat_columns: tuple[int, int] | None = None
+        self.printed_columns: int | None = None  # None: every column the sheet uses
+        self._headings: list[tuple[int, int, str, _Style]] = []
+        self._heading_widths: dict[int, tuple[int, int]] = {}  # longest word, whole heading
+        self._spans: list[tuple[int, int, Any, str]] = []  # row, first column, value, style
+        self._free: list[tuple[int, str, str]] = []  # row, text, style
+        self._charts: list[tuple[Any, int, int]] = []  # chart, width, height (pixels)
+        self._known: dict[int, dict[Any, tuple[int, float]]] = {}  # measure_row's memory
+        # Columns a page across must not split (a respondent's answer and comment).
+        self.column_groups: list[tuple[int, int]] = []
+        self._blocks: list[int] = []  # first rows of what a page should not split
+        self.scale = 100  # percent, once the page is set up
+        self.scale_needed = 100
 
     def fits(self, row: int, col: int = 0) -> bool:
         return row < self.limits.rows and col < self.limits.columns
 
-    def width(self, col: int, width: float) -> None:
-        self.widths[col] = width
-        if col < self.limits.columns:
-            self.ws.set_column(col, col, width)
+    def cap(self, col: int) -> int:
+        return self.caps.get(col, self.default_cap)
+
+    # --- writing and measuring ---
 
     def write(self, row: int, col: int, value: Any, style: str | None = None) -> None:
         if isinstance(value, Styled):
@@ -205,7 +419,8 @@ class _Sheet:
             if col >= self.limits.columns:
                 self.columns_needed = max(self.columns_needed, col + 1)
             return
-        fmt = self.book.formats[style] if style else None
+        style = style or _default_style(value)
+        fmt, st = self.book.styled(style)
         ws = self.ws
         if blank:
             ws.write_blank(row, col, None, fmt)
@@ -216,43 +431,161 @@ class _Sheet:
         elif isinstance(value, (int, float)):
             ws.write_number(row, col, value, fmt)
         elif isinstance(value, (dt.datetime, dt.date)):
-            ws.write_datetime(row, col, value, fmt or self.book.formats["date"])
+            ws.write_datetime(row, col, value, fmt)
         else:
             ws.write_string(row, col, str(value), fmt)
+        if col > self.last_col:
+            self.last_col = col
+        if not blank:
+            text = value if type(value) is str else _shown(value, st.number_format)
+            self.measure(row, col, text, st)
+        elif st.size < self.smallest:
+            self.smallest = st.size
 
-    def append(self, values: list[Any], style: str | None = None) -> int:
-        """Write a row (tall enough for wrapped text); returns its 0-based index."""
-        lines = 1
+    def measure(self, row: int, col: int, text: str, st: _Style) -> tuple[int, float]:
+        """Note what a cell of ``text`` in ``st`` needs: its column's pixels, its row's
+        points (a heading's lines are counted once the widths are known). Returns both."""
+        if st.size < self.smallest:
+            self.smallest = st.size
+        need, points = 0, 0.0
+        if text:
+            if st.header:  # sized with its column, once the values are known
+                self._headings.append((row, col, text, st))
+                words = max(excel.text_pixels(w, st.size, st.bold) for w in text.split())
+                whole = excel.text_pixels(text, st.size, st.bold)
+                known = self._heading_widths.get(col, (0, 0))
+                self._heading_widths[col] = (max(known[0], words), max(known[1], whole))
+            elif st.wraps:
+                cap = self.cap(col)
+                width = excel.text_pixels(text, st.size, st.bold)
+                need = min(width, cap)
+                lines = (
+                    excel.wrapped_lines(text, cap, st.size, st.bold)
+                    if width > cap
+                    else text.count("\n") + 1
+                )
+                points = lines * excel.line_points(st.size)
+            else:
+                need = excel.text_pixels(text, st.size, st.bold)
+                points = excel.line_points(st.size)
+        if need > self.need.get(col, 0):
+            self.need[col] = need
+        self._tall(row, points)
+        return need, points
+
+    def measure_row(self, row: int, values: Sequence[Any], styles: Sequence[str]) -> float | None:
+        """Measure a row written elsewhere (streamed), cell by cell as ``measure`` does,
+        remembering what each value needs: the same few values recur on every row of the
+        Data sheet. Returns the row's height in points, None for the default height."""
+        if len(self._known) != len(values):
+            self._known = {col: {} for col in range(len(values))}
+            self.last_col = max(self.last_col, len(values) - 1)
+        tallest = 0.0
+        need = self.need
         for col, value in enumerate(values):
-            if isinstance(value, Styled) and value.style == "wrap" and value.value:
-                lines = max(lines, _lines(str(value.value), self.widths.get(col, 8.43)))
-            self.write(self.row, col, value, style)
-        if lines > 1 and self.fits(self.row):
-            self.ws.set_row(self.row, 15 * lines + 2)
+            known = self._known[col]
+            found = known.get(value)
+            if found is None:
+                st = _style(styles[col])
+                found = self.measure(row, col, _shown(value, st.number_format), st)
+                self.heights.pop(row, None)
+                if len(known) > 10_000:
+                    known.clear()
+                known[value] = found
+            elif found[0] > need.get(col, 0):
+                need[col] = found[0]
+            if found[1] > tallest:
+                tallest = found[1]
+        return tallest if tallest > excel.DEFAULT_ROW_POINTS else None
+
+    def reserve(self, col: int, pixels: int) -> None:
+        """Make ``col`` at least ``pixels`` wide."""
+        self.need[col] = max(self.need.get(col, 0), pixels)
+        self.last_col = max(self.last_col, col)
+
+    def _column_width(self, col: int) -> int:
+        """A column's pixels: what its values need, and room for its headings' longest
+        words. A heading stays on one line where that widens the column by a third at
+        most; a longer one (a partner's name over its scores) wraps, onto a few lines."""
+        width = max(self.need.get(col, 0), MIN_COLUMN)
+        words, whole = self._heading_widths.get(col, (0, 0))
+        width = max(width, min(words, self.cap(col)))
+        if whole <= width * ONE_LINE_HEADING:
+            width = max(width, min(whole, self.cap(col)))
+        else:
+            width = max(width, min(math.ceil(whole / HEADING_LINES), self.cap(col)))
+        return min(width, excel.MAX_COLUMN_PIXELS)
+
+    def _tall(self, row: int, points: float) -> None:
+        if points > self.heights.get(row, 0.0):
+            self.heights[row] = points
+
+    def append(
+        self, values: Sequence[Any], style: str | None = None, *, span_last: bool = False
+    ) -> int:
+        """Write a table row, blank cells bordered up to the table's width (``span_last``:
+        the last value merged across to the last column of the sheet's tables); returns
+        its 0-based index."""
+        row = self.row
+        for col in range(max(len(values), self.table_width)):
+            value = values[col] if col < len(values) else None
+            if isinstance(value, Styled):
+                value, cell_style = value.value, value.style
+            else:
+                cell_style = style or ("text" if value is None or value == "" else None)
+            if span_last and col == len(values) - 1:
+                self._span(row, col, value, cell_style or _default_style(value))
+                break
+            self.write(row, col, value, cell_style)
         self.row += 1
-        return self.row - 1
+        return row
+
+    def _span(self, row: int, col: int, value: Any, style: str) -> None:
+        if not self.fits(row, col):
+            self.write(row, col, value, style)  # counted as left out
+            return
+        self._spans.append((row, col, value, style))
 
     def blank(self) -> None:
         self.row += 1
 
+    def free(self, text: str, style: str) -> int:
+        """A line of text above or between tables, merged across the printed width."""
+        row = self.row
+        self.row += 1
+        if not self.fits(row):
+            self.rows_needed = max(self.rows_needed, row + 1)
+            return row
+        self._free.append((row, text, style))
+        self.smallest = min(self.smallest, _style(style).size)
+        return row
+
     def title(self, text: str, note: str | None = None) -> None:
-        self.append([Styled(text, "title")])
+        self.free(text, "title")
         if note:
-            self.append([Styled(note, "note")])
+            self.free(note, "note")
         self.blank()
 
     def heading(self, text: str) -> int:
-        return self.append([Styled(text, "heading")])
-
-    def header(self, labels: list[str]) -> int:
-        row = self.append(labels, "header")
-        longest = max(
-            (_lines(label, self.widths.get(col, 8.43)) for col, label in enumerate(labels)),
-            default=1,
-        )
-        if longest > 1 and self.fits(row):
-            self.ws.set_row(row, 15 * longest + 2)
+        """A table's heading: a page never separates it from the table, if it can."""
+        row = self.free(text, "heading")
+        self._blocks.append(row)
         return row
+
+    def header(self, labels: Sequence[str], numbers: Sequence[int] = (),
+               *, span_last: bool = False) -> int:  # fmt: skip
+        """A table's heading row (``numbers``: the columns of numbers, whose headings are
+        centred over them); the rows that follow are bordered to its width."""
+        self.table_width = len(labels)
+        styles = ["header_number" if col in numbers else "header" for col in range(len(labels))]
+        return self.append([Styled(label, s) for label, s in zip(labels, styles)],
+                           span_last=span_last)  # fmt: skip
+
+    def chart(self, chart, width: int, height: int) -> None:
+        """A chart, placed below the tables once they are measured: side by side with the
+        one before where the printed width has room, else below it."""
+        chart.set_size({"width": width, "height": height})
+        self._charts.append((chart, width, height))
 
     def highlight(
         self,
@@ -277,10 +610,6 @@ class _Sheet:
         if len(blocks) > 1:
             options["multi_range"] = " ".join(_block(*b) for b in blocks)
         self.ws.conditional_format(*blocks[0], options)
-
-    def insert_chart(self, row: int, col: int, chart) -> None:
-        self.ws.insert_chart(min(row, self.limits.rows - 1), min(col, self.limits.columns - 1),
-                             chart)  # fmt: skip
 
     def _within(self, block: Block) -> Block | None:
         first_row, first_col, last_row, last_col = block
@@ -312,9 +641,204 @@ class _Sheet:
             ))  # fmt: skip
         return found
 
+    # --- laying out, once everything is written ---
 
-def _lines(text: str, width: float) -> int:
-    return wrapped_lines(text, width, 1.1)
+    def finish(self) -> None:
+        """Size the columns from what they hold, give every row the height its lines need,
+        place the charts, and set up the printed page."""
+        ws, limits = self.ws, self.limits
+        columns = min(self.last_col + 1, limits.columns)
+        self.widths = {col: self._column_width(col) for col in range(columns)}
+        for col, width in self.widths.items():
+            ws.set_column_pixels(col, col, width)
+        for row, col, text, st in self._headings:
+            lines = excel.wrapped_lines(text, self.widths[col], st.size, st.bold)
+            self._tall(row, lines * excel.line_points(st.size))
+        for row, col, value, style in self._spans:
+            self._merge(row, col, max(col, columns - 1), value, style)
+        bottom, right = self._place_charts()
+        last_row = min(max(self.row - 1, bottom, 0), limits.rows - 1)
+        first_page = self._page_setup(max(columns, right), last_row)
+        for row, text, style in self._free:
+            self._merge(row, 0, max(0, first_page - 1), text, style)
+        if not (self.one_page and self._one_page(last_row)):
+            self._page_breaks(last_row)
+        for row, points in self.heights.items():
+            if points > excel.DEFAULT_ROW_POINTS and row < limits.rows:
+                ws.set_row_pixels(row, math.ceil(points / 0.75))  # a row is whole pixels
+
+    def _merge(self, row: int, first: int, last: int, value: Any, style: str) -> None:
+        """``value`` in cells ``first`` to ``last`` of ``row``, merged, as tall as its lines
+        need at their width."""
+        st = _style(style)
+        text = _shown(value, st.number_format)
+        pixels = sum(self._width(col) for col in range(first, last + 1))
+        if text:
+            lines = excel.wrapped_lines(text, pixels, st.size, st.bold)
+            self._tall(row, lines * excel.line_points(st.size))
+        if last > first:
+            self.ws.merge_range(row, first, row, last, value, self.book.format(style))
+        else:
+            self.write(row, first, value, style)
+
+    def _width(self, col: int) -> int:
+        return self.widths.get(col, excel.DEFAULT_COLUMN_PIXELS)
+
+    def _height(self, row: int) -> float:
+        return max(self.heights.get(row, 0.0), excel.DEFAULT_ROW_POINTS)
+
+    def _column_at(self, x: float) -> tuple[int, int]:
+        """The column ``x`` pixels from the sheet's left edge, and the offset into it."""
+        col = 0
+        while x >= self._width(col):
+            x -= self._width(col)
+            col += 1
+        return col, int(x)
+
+    def _place_charts(self) -> tuple[int, int]:
+        """Charts below the tables, side by side while they fit within the tables' width
+        or a page's (or the widest chart's), narrowed to three quarters of their width at
+        most to fit, then on below. Returns the last row they cover and the columns they
+        reach."""
+        if not self._charts:
+            return self.row - 1, 0
+        page = printable(True)[0] / 0.75 / PRINT_SLACK
+        room = max(sum(self.widths.values()), page, max(w for _, w, _ in self._charts))
+        bands: list[list[tuple[Any, int, int]]] = [[]]
+        for chart in self._charts:
+            band = [*bands[-1], chart]
+            total = sum(w for _, w, _ in band)
+            gaps = CHART_GAP * (len(band) - 1)
+            if len(band) == 1 or (room - gaps) / total >= 0.75:
+                bands[-1] = band
+            else:
+                bands.append([chart])
+        row_px = excel.DEFAULT_ROW_POINTS / 0.75
+        top, right = self.row + 1, 0
+        for band in bands:
+            self._blocks.append(top)
+            total = sum(w for _, w, _ in band)
+            factor = min(1.0, (room - CHART_GAP * (len(band) - 1)) / total)
+            x = 0.0
+            for chart, width, height in band:
+                width = int(width * factor)
+                chart.set_size({"width": width, "height": height})
+                col, offset = self._column_at(x)
+                self.ws.insert_chart(min(top, self.limits.rows - 1),
+                                     min(col, self.limits.columns - 1), chart,
+                                     {"x_offset": offset})  # fmt: skip
+                x += width + CHART_GAP
+                right = max(right, int(x) - CHART_GAP)
+            top += math.ceil(max(h for _, _, h in band) / row_px) + 1
+        end_col, _ = self._column_at(max(0, right - 1))
+        return top - 2, end_col + 1
+
+    def _page_setup(self, columns: int, last_row: int) -> int:
+        """A4, landscape, at a scale that prints the smallest text at 8 points or more:
+        fitted to the page's width where the app's fit keeps it so, else at that smallest
+        scale over pages across, breaking between column groups and repeating
+        ``repeat_columns``. Returns how many columns titles and notes may span: those of
+        the first page, or the repeated ones when pages go across."""
+        ws = self.ws
+        ws.set_paper(A4)
+        ws.set_landscape()
+        ws.set_margins(**MARGINS)
+        ws.set_footer("&L&A&RPage &P of &N", margin=0.3)
+        smallest = min(self.smallest, CHART_TEXT) if self._charts else self.smallest
+        self.scale_needed = smallest_scale(smallest)
+        page_px = printable(True)[0] / 0.75
+        printed = min(self.printed_columns or columns, self.limits.columns)
+        content = sum(self._width(col) for col in range(printed))
+        fit = min(100, math.floor(100 * page_px / max(1, content)))
+        if self.repeat_rows:
+            ws.repeat_rows(*self.repeat_rows)
+        if fit >= self.scale_needed * PRINT_SLACK:
+            self.scale = fit
+            ws.print_area(0, 0, last_row, max(0, printed - 1))
+            ws.fit_to_pages(1, 0)
+            return printed
+        self.scale = self.scale_needed
+        ws.print_area(0, 0, last_row, max(0, printed - 1))
+        ws.set_print_scale(self.scale)
+        if self.repeat_columns:
+            ws.repeat_columns(*self.repeat_columns)
+        breaks = self._column_breaks(printed, page_px * 100 / self.scale / PRINT_SLACK)
+        if breaks:
+            ws.set_v_pagebreaks(breaks)
+        if self.repeat_columns:
+            # Every page across shows the repeated columns' part of a title or note: it
+            # wraps within them, so that each page shows it whole.
+            return self.repeat_columns[1] + 1
+        return breaks[0] if breaks else printed
+
+    def _column_breaks(self, printed: int, room: float) -> list[int]:
+        """Where pages across begin (each a column index), so that no page splits a column
+        group (a respondent's answer and comment); the pages after the first repeat
+        ``repeat_columns``."""
+        grouped = {col: group for group in self.column_groups for col in range(group[0],
+                   group[1] + 1)}  # fmt: skip
+        repeated = 0.0
+        if self.repeat_columns:
+            first, last = self.repeat_columns
+            repeated = sum(self._width(col) for col in range(first, last + 1))
+        breaks: list[int] = []
+        x, col = 0.0, 0
+        while col < printed:
+            first, last = grouped.get(col, (col, col))
+            last = min(last, printed - 1)
+            width = sum(self._width(c) for c in range(first, last + 1))
+            if x and x + width > room:
+                breaks.append(first)
+                x = repeated
+            x += width
+            col = last + 1
+        return breaks
+
+    def _one_page(self, last_row: int) -> bool:
+        """Fit the sheet to one page, down as well as across, where the scale that takes
+        still prints its smallest text at 8 points or more. Whether it did."""
+        if self.ws.fit_page != 1:
+            return False  # not even one page wide
+        rows = sum(self._height(r) for r in range(last_row + 1))
+        fit = math.floor(100 * printable(True)[1] / max(1.0, rows))
+        if min(fit, self.scale) < self.scale_needed * PRINT_SLACK:
+            return False
+        self.ws.fit_to_pages(1, 1)
+        return True
+
+    def _page_breaks(self, last_row: int) -> None:
+        """Page breaks before a table (its heading) or a band of charts that would run
+        over the end of a page but fits on a page of its own."""
+        page = printable(True)[1] * 100 / self.scale
+        repeated = 0.0
+        if self.repeat_rows:
+            first, last = self.repeat_rows
+            repeated = sum(self._height(r) for r in range(first, last + 1))
+        starts = sorted({b for b in self._blocks if 0 < b <= last_row})
+        ends = [*starts[1:], last_row + 1]
+        block_end = dict(zip(starts, ends))
+        breaks: list[int] = []
+        used = 0.0
+        for row in range(last_row + 1):
+            height = self._height(row)
+            if row in block_end:
+                block = sum(self._height(r) for r in range(row, block_end[row]))
+                if used and used + block > page and block <= page - repeated:
+                    breaks.append(row)
+                    used = repeated
+            if used + height > page:  # the app breaks here itself
+                used = repeated
+            used += height
+        if breaks:
+            self.ws.set_h_pagebreaks(breaks)
+
+
+def _default_style(value: Any) -> str:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return "date"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "count"
+    return "text"
 
 
 # A block of cells: first row, first column, last row, last column (0-based).
@@ -369,6 +893,20 @@ def _score_colours(sheet: _Sheet, blocks: list[Block], th: scoring.Thresholds) -
     for word, rule in rules.items():
         criteria = f"=AND(ISNUMBER({top}),{rule})"
         sheet.highlight(first_row, first_col, last_row, last_col, criteria, word, more)
+
+
+def _chart_text(chart, title: str, *, legend: bool = True) -> None:
+    """A chart's title, and its axes' and legend's text at a size that prints at 8 points
+    or more at the sheet's scale (apps' defaults are not written down)."""
+    chart.set_title({"name": title, "name_font": {"size": 12, "bold": True}})
+    if legend:
+        chart.set_legend({"position": "bottom", "font": {"size": CHART_TEXT}})
+    else:
+        chart.set_legend({"none": True})
+
+
+def _axis(options: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"num_font": {"size": CHART_TEXT}, **(options or {})}
 
 
 def _score(value: float | None) -> float | str:
@@ -439,6 +977,7 @@ def _band_words(rounds: list) -> str:
 # The Overview's columns before the principles' scores.
 OVERVIEW_FIXED = ("Partnership", "Round", "Round date", "Returned", "Expected")
 FIRST_SCORE = len(OVERVIEW_FIXED)
+OVERVIEW_CHART = (820, 300)  # pixels
 
 
 def _overview_colours(sheet: _Sheet, rounds: list, first: int, band_col: int) -> None:
@@ -466,9 +1005,10 @@ def _overview_sheet(book: _Book, view: AudienceView) -> _Sheet:
     """The Overview, first of the sheets; it is filled in last (_overview), once what
     Excel's limits did to the other sheets is known."""
     columns = len(_principles_shown(view.rounds))
-    widths = {0: 30, 1: 14, 2: 11, 3: 10, 4: 10}
-    widths.update({FIRST_SCORE + i: 13 for i in range(columns + 2)})
-    return book.sheet("Overview", widths, one_page=True, freeze=(4, 1))
+    # Principles' names wrap at a word where they must; the band is one or two words.
+    caps = {0: 30, 1: 16} | {FIRST_SCORE + i: 14 for i in range(columns)}
+    return book.sheet("Overview", caps | {FIRST_SCORE + columns + 1: 12}, one_page=True,
+                      freeze=(4, 1))  # fmt: skip
 
 
 def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None:
@@ -481,7 +1021,11 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
         f"{_scale_words(rounds)} Each score is the mean of partners' scores.".lstrip(),
     )
     header = [*OVERVIEW_FIXED, *(name for _, name in principles), "Overall", "Band"]
-    header_row = sheet.header(header)
+    overall = len(header) - 2
+    header_row = sheet.header(header, numbers=range(2, overall + 1))
+    # The overall score and its band, boxed as one pair.
+    sheet.write(header_row, overall, header[overall], "header_number+pair_start")
+    sheet.write(header_row, overall + 1, header[overall + 1], "header+pair_end")
     for r in rounds:
         row = [
             r.partnership_name,
@@ -493,18 +1037,19 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
         for pid, _ in principles:
             summary = r.principle(pid)
             row.append(Styled(_score(summary.mean if summary else None), "score"))
-        row += [Styled(_score(r.overall), "score_bold"), Styled(_band_text(r.overall_band), "bold")]
+        row += [
+            Styled(_score(r.overall), "score_bold+pair_start"),
+            Styled(_band_text(r.overall_band), "bold+pair_end"),
+        ]
         sheet.append(row)
     first = header_row + 1
     if rounds:
         _overview_colours(sheet, rounds, first, len(header) - 1)
-    sheet.append(
-        [Styled(f"{_band_words(rounds)} Colour repeats the band; it never stands alone.", "note")]
-    )
+    sheet.free(f"{_band_words(rounds)} Colour repeats the band; it never stands alone.", "note")
     for r in rounds:
         if r.progress:
             line = f"{r.partnership_name} · {r.round}: {progress_line(r.progress)}."
-            sheet.append([Styled(line, "bold")])
+            sheet.free(line, "line")
 
     chart_rounds = _chart_rounds(book, rounds, first)
     limits = [*book.findings, *book.left_out()]
@@ -512,31 +1057,30 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
         sheet.blank()
         sheet.heading("What Excel's limits changed")
         for finding in limits:
-            sheet.append([Styled(f"{finding.location.sheet}: {finding.message}.", "bold")])
+            sheet.free(f"{finding.location.sheet}: {finding.message}.", "line")
 
     chase = [(r, m) for r in rounds for m in r.missing]
     if chase:
         sheet.blank()
         sheet.heading("Not yet returned")
-        sheet.header(["Partner", "Round", "Email and contact"])
+        sheet.header(["Partner", "Round", "Email and contact"], span_last=True)
         for partnership in dict.fromkeys(r.partnership_name for r, _ in chase):
             if len(view.partnerships) > 1:
-                sheet.append([Styled(partnership, "bold")])
+                sheet.free(partnership, "line")
             for r, m in chase:
                 if r.partnership_name == partnership:
                     who = " · ".join(v for v in (m.email, m.contact) if v) or "no email given"
-                    # The last cell overflows into the empty cells beside it: nothing is cut.
-                    sheet.append([m.partner, r.round, who])
+                    sheet.append([m.partner, r.round, who], span_last=True)
     elif waiting := sum(r.not_returned for r in rounds):  # totals only: how many, not who
         sheet.blank()
-        sheet.append([Styled(f"{waiting} expected returns have not arrived yet.", "note")])
+        sheet.free(f"{waiting} expected returns have not arrived yet.", "note")
     unexpected = [(r, u) for r in rounds for u in r.unexpected]
     if unexpected:
         sheet.blank()
         sheet.heading("Returns no manifest expected")
-        sheet.header(["Partner", "Round", "File"])
+        sheet.header(["Partner", "Round", "File"], span_last=True)
         for r, u in unexpected:
-            sheet.append([u.partner, r.round, PurePath(u.file).name])
+            sheet.append([u.partner, r.round, PurePath(u.file).name], span_last=True)
 
     if chart_rounds:
         chart = book.wb.add_chart({"type": "column"})
@@ -544,10 +1088,11 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
         last_score = min(FIRST_SCORE + len(principles), book.limits.columns) - 1
         for index in chart_rounds:
             r, row = rounds[index], first + index
+            name = f"{excel.fit_words(r.partnership_name, 40)} · {excel.fit_words(r.round, 20)}"
             chart.add_series(
                 {
                     # XlsxWriter reads a series name starting with "=" as a reference.
-                    "name": f"{r.partnership_name} · {r.round}"[:60].lstrip("="),
+                    "name": name.lstrip("="),
                     "categories": ["Overview", header_row, FIRST_SCORE, header_row, last_score],
                     "values": ["Overview", row, FIRST_SCORE, row, last_score],
                 }
@@ -555,11 +1100,11 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
         title = "Mean score by principle"
         if len(chart_rounds) < len(rounds):
             title += f": the {len(chart_rounds):,} latest rounds of {len(rounds):,}"
-        chart.set_title({"name": title})
+        _chart_text(chart, title)
         top = max(r.template.engine_scale.values[-1] for r in rounds)
-        chart.set_y_axis({"min": 0, "max": top, "major_unit": 1})
-        chart.set_size({"width": 820, "height": 300})
-        sheet.insert_chart(sheet.row + 1, 0, chart)
+        chart.set_x_axis(_axis())
+        chart.set_y_axis(_axis({"min": 0, "max": top, "major_unit": 1}))
+        sheet.chart(chart, *OVERVIEW_CHART)
 
 
 def _chart_rounds(book: _Book, rounds: list[RoundView], first: int) -> list[int]:
@@ -603,37 +1148,36 @@ class _Spans:
     def agreement(self) -> int:
         return self.partners + 4
 
-    @property
-    def charts(self) -> int:
-        return self.partners + 6  # a blank column after the table, then the charts
+
+RADAR_SIZE = (560, 420)  # pixels; the legend below it names every partner
+BARS_SIZE = (560, 280)
+PARTNER_CAP = 16  # characters: a partner's column, its name wrapping above its scores
 
 
-RADAR_SIZE = {"width": 560, "height": 380}
-BARS_SIZE = {"width": 560, "height": 280}
-ROW_PX = 20  # a row's height in pixels, near enough, to stack the charts
-
-
-def _comparison(
-    book: _Book, p: PartnershipView, r: RoundView, index: int, fn: formulas.Functions
-) -> None:
+def _comparison(book: _Book, p: PartnershipView, r: RoundView, fn: formulas.Functions) -> None:
     """One partnership's latest round: scores, bands and coverage by partner (where the
-    view has partners), and charts."""
+    view has partners), and charts. The sheet is named after the partnership."""
     partners = list(r.partners)
     n = len(partners)
-    widths = {0: 24} | {1 + i: 20 for i in range(n)} | {1 + n + i: 12 for i in range(4)}
-    sheet = book.sheet(f"Compare {index} {p.id}"[:31], widths)
+    caps = {0: 24} | {1 + i: PARTNER_CAP for i in range(n)} | {n + 4: 18}
+    sheet = book.sheet(_partnership_title(book, p.name), caps)
+    sheet.repeat_columns = (0, 0)
     sheet.title(
         f"{p.name}: {r.round} ({r.round_date:%d %B %Y})",
-        "Scores are each partner's mean over its respondents (n). Partners disagree when "
-        f"their scores differ by {formulas.num(r.template.thresholds.disagreement)} or more. "
+        (
+            "Scores are each partner's mean over its respondents (n). "
+            if partners
+            else "Each score is the mean of the partners' scores. "
+        )
+        + "Partners disagree when their scores differ by "
+        f"{formulas.num(r.template.thresholds.disagreement)} or more. "
         + ("Earlier rounds are on the Trend sheet." if len(p.rounds) > 1 else ""),
     )
     spans = _comparison_scores(sheet, r, partners, fn)
-    charts_at = min(spans.charts, book.limits.columns - 1)
     if partners:
         _comparison_bands(sheet, r, partners)
         _comparison_coverage(sheet, r, partners)
-        _radar(sheet, spans, charts_at, r.template.engine_scale.values[-1])
+        _radar(sheet, spans, r.template.engine_scale.values[-1], partners)
     if not sheet.fits(spans.last, spans.spread):
         return  # the spreads are past the sheet's last column, reported as left out
     bars = book.wb.add_chart({"type": "bar"})
@@ -644,15 +1188,13 @@ def _comparison(
             "values": [sheet.ws.name, spans.first, spans.spread, spans.last, spans.spread],
         }
     )
-    bars.set_title({"name": "Spread between partners"})
-    bars.set_x_axis({"min": 0})
-    bars.set_legend({"none": True})
-    bars.set_size(BARS_SIZE)
-    below_radar = 1 + -(-RADAR_SIZE["height"] // ROW_PX) + 1
-    sheet.insert_chart(below_radar, charts_at, bars)
+    _chart_text(bars, "Spread between partners", legend=False)
+    bars.set_x_axis(_axis({"min": 0}))
+    bars.set_y_axis(_axis())
+    sheet.chart(bars, *BARS_SIZE)
 
 
-def _radar(sheet: _Sheet, spans: _Spans, at: int, top: float) -> None:
+def _radar(sheet: _Sheet, spans: _Spans, top: float, partners: list) -> None:
     """The partners' scores as a radar: every partner, unless there are more than a chart
     can hold (or than the sheet's columns); then the first ones, and it says so."""
     book, name = sheet.book, sheet.ws.name
@@ -671,15 +1213,16 @@ def _radar(sheet: _Sheet, spans: _Spans, at: int, top: float) -> None:
     for i in shown:
         radar.add_series(
             {
-                "name": [name, spans.header, i],
+                # XlsxWriter reads a series name starting with "=" as a reference.
+                "name": excel.fit_words(partners[i - 1].name, 40).lstrip("="),
                 "categories": [name, spans.first, 0, spans.last, 0],
                 "values": [name, spans.first, i, spans.last, i],
             }
         )
-    radar.set_title({"name": title})
-    radar.set_y_axis({"min": 0, "max": top, "major_unit": 1})
-    radar.set_size(RADAR_SIZE)
-    sheet.insert_chart(1, at, radar)
+    _chart_text(radar, title)
+    radar.set_x_axis(_axis())
+    radar.set_y_axis(_axis({"min": 0, "max": top, "major_unit": 1}))
+    sheet.chart(radar, *RADAR_SIZE)
 
 
 def _comparison_scores(
@@ -691,7 +1234,8 @@ def _comparison_scores(
     limit = formulas.num(r.template.thresholds.disagreement)
     sheet.heading("Scores")
     header = ["Principle"] + [f"{pr.name} (n={len(pr.respondents)})" for pr in partners]
-    header_row = sheet.header([*header, "Mean", "Spread", "SD", "Agreement"])
+    header_row = sheet.header([*header, "Mean", "Spread", "SD", "Agreement"],
+                              numbers=range(1, n + 4))  # fmt: skip
     for summary in r.principles:
         scores = [pr.principle(summary.id).score for pr in partners]
         if n:
@@ -726,7 +1270,7 @@ def _comparison_scores(
             [Styled(summary.name, "bold")]
             + [Styled(_score(score), "score") for score in scores]
             + [Styled(stats[0], "score_bold"), Styled(stats[1], "score"),
-               Styled(stats[2], "sd"), stats[3]]
+               Styled(stats[2], "sd"), Styled(stats[3], "text")]
         )  # fmt: skip
     spans = _Spans(header_row, header_row + 1, sheet.row - 1, n)
     sheet.append(
@@ -739,9 +1283,7 @@ def _comparison_scores(
     sheet.highlight(spans.first, col, spans.last, col, criteria, "error")
     if r.weakest:
         weakest = r.principle(r.weakest)
-        sheet.append(
-            [Styled(f"Weakest principle: {weakest.name} (mean {weakest.mean:.1f}).", "bold")]
-        )
+        sheet.free(f"Weakest principle: {weakest.name} (mean {weakest.mean:.1f}).", "line")
     return spans
 
 
@@ -754,8 +1296,8 @@ def _comparison_bands(sheet: _Sheet, r: RoundView, partners: list) -> None:
         results = [pr.principle(summary.id) for pr in partners]
         sheet.append(
             [Styled(summary.name, "bold")]
-            + [_band_text(x.band, x.provisional) for x in results]
-            + [_band_text(summary.band)]
+            + [Styled(_band_text(x.band, x.provisional), "bold") for x in results]
+            + [Styled(_band_text(summary.band), "bold")]
         )
     _band_colours(sheet, first, 1, sheet.row - 1, len(partners) + 1)
 
@@ -763,7 +1305,7 @@ def _comparison_bands(sheet: _Sheet, r: RoundView, partners: list) -> None:
 def _comparison_coverage(sheet: _Sheet, r: RoundView, partners: list) -> None:
     sheet.blank()
     sheet.heading("Coverage: rated answers of questions asked")
-    sheet.header(["Principle"] + [pr.name for pr in partners])
+    sheet.header(["Principle"] + [pr.name for pr in partners], numbers=range(1, len(partners) + 1))
     for summary in r.principles:
         sheet.append(
             [Styled(summary.name, "bold")]
@@ -779,6 +1321,8 @@ QUESTIONS_NOTE = (
     "Answers and comments exactly as typed. A flag marks questions where partners' "
     "scores differ by the template's disagreement threshold or more."
 )
+QUESTION_CAPS = {0: 14, 2: 36}
+ANSWER_CAP, COMMENT_CAP = 18, 26
 
 
 def _questions(book: _Book, view: AudienceView) -> None:
@@ -805,12 +1349,15 @@ def _questions(book: _Book, view: AudienceView) -> None:
     for part, title in enumerate(titles):
         first = part * per_sheet
         shown = min(per_sheet, most - first) if most else 0
-        widths = {0: 14, 1: 22, 2: 52}
+        caps = dict(QUESTION_CAPS)
         for i in range(shown):
-            widths[3 + 2 * i], widths[4 + 2 * i] = 20, 32
-        widths[3 + 2 * shown], widths[4 + 2 * shown] = 8, 18
-        sheet = book.sheet(title, widths, freeze=(0, 3))
+            caps[3 + 2 * i], caps[4 + 2 * i] = ANSWER_CAP, COMMENT_CAP
+        caps[4 + 2 * shown] = 18
+        sheet = book.sheet(title, caps, freeze=(0, 3))
+        sheet.repeat_columns = (0, 2)
+        sheet.column_groups = [(0, 2), *((3 + 2 * i, 4 + 2 * i) for i in range(shown))]
         sheet.title("Answers side by side", QUESTIONS_NOTE)
+        tables = 0
         for p, r, columns in rounds:
             if part and len(columns) <= first:
                 continue
@@ -824,33 +1371,38 @@ def _questions(book: _Book, view: AudienceView) -> None:
             labels = list(QUESTION_FIXED)
             for label, _ in these:
                 labels += [f"{label}: answer", f"{label}: comment"]
-            sheet.header([*labels, *QUESTION_AFTER])
+            spread = len(labels)
+            header_row = sheet.header([*labels, *QUESTION_AFTER], numbers=(spread,))
+            tables += 1
             for q in r.questions:
-                row: list[Any] = [q.principle, q.id, Styled(q.text, "wrap")]
+                row: list[Any] = [q.principle, Styled(q.id, "id"), q.text]
                 for _, who in these:
                     answer = who.answer(q.id)
-                    comment = answer.comment if answer else ""
-                    row += [answer.answer if answer else None,
-                            Styled(comment, "wrap") if comment else ""]  # fmt: skip
+                    # An answer typed as a number stays one, aligned as the others are.
+                    row += [Styled(answer.answer if answer else None, "text"),
+                            answer.comment if answer else ""]  # fmt: skip
                 row += [Styled(_score(q.spread), "score"), DISAGREE if q.disagree else ""]
                 sheet.append(row)
             sheet.blank()
+        if tables == 1:
+            sheet.repeat_rows = (header_row, header_row)
 
 
 def _question_totals(book: _Book, view: AudienceView) -> None:
     """Totals only: each question's mean and spread across partners, and how many."""
-    widths = {0: 14, 1: 22, 2: 52, 3: 8, 4: 8, 5: 9, 6: 18}
-    sheet = book.sheet("Questions", widths, freeze=(0, 3))
+    sheet = book.sheet("Questions", QUESTION_CAPS | {6: 18}, freeze=(0, 3))
+    sheet.repeat_columns = (0, 2)
     sheet.title("Answers side by side", QUESTIONS_NOTE)
     for p, r in view.latest:
         sheet.heading(f"{p.name}: {r.round}")
-        sheet.header([*QUESTION_FIXED, "Mean", "Spread", "Partners", "Flag"])
+        header_row = sheet.header([*QUESTION_FIXED, "Mean", "Spread", "Partners", "Flag"],
+                                  numbers=(3, 4, 5))  # fmt: skip
         for q in r.questions:
             sheet.append(
                 [
                     q.principle,
-                    q.id,
-                    Styled(q.text, "wrap"),
+                    Styled(q.id, "id"),
+                    q.text,
                     Styled(_score(q.mean), "score"),
                     Styled(_score(q.spread), "score"),
                     q.partners,
@@ -858,6 +1410,8 @@ def _question_totals(book: _Book, view: AudienceView) -> None:
                 ]
             )
         sheet.blank()
+    if len(view.latest) == 1:
+        sheet.repeat_rows = (header_row, header_row)
 
 
 def _listed(titles: Sequence[str]) -> str:
@@ -872,7 +1426,7 @@ def _listed(titles: Sequence[str]) -> str:
 
 def _actions(book: _Book, view: AudienceView) -> None:
     if view.per_partner:
-        widths = {0: 24, 1: 14, 2: 22, 3: 16, 4: 16, 5: 60, 6: 18, 7: 14}
+        caps = {0: 24, 1: 14, 2: 24, 3: 16, 4: 14, 5: 44, 6: 16, 7: 14}
         header = [
             "Partnership",
             "Round",
@@ -884,15 +1438,16 @@ def _actions(book: _Book, view: AudienceView) -> None:
             "By when",
         ]
     else:
-        widths = {0: 24, 1: 14, 2: 16, 3: 60, 4: 18, 5: 14}
+        caps = {0: 24, 1: 14, 2: 14, 3: 50, 4: 18, 5: 14}
         header = ["Partnership", "Round", "Principle", "Action", "Owner", "By when"]
-    sheet = book.sheet("Actions", widths, freeze=(4, 0))
+    sheet = book.sheet("Actions", caps, freeze=(4, 0))
     sheet.title("Suggested actions", "Every action partners suggested, as typed.")
-    sheet.header(header)
+    header_row = sheet.header(header)
+    sheet.repeat_rows = (header_row, header_row)
     for p in view.partnerships:
         for r in p.rounds:
             for a in r.actions:
-                typed = [Styled(a.action, "wrap"), a.owner, a.by_when]
+                typed = [a.action, a.owner, a.by_when]
                 who = [] if a.partner is None else [a.partner, a.respondent]
                 sheet.append([p.name, r.round, *who, a.principle, *typed])
 
@@ -904,7 +1459,15 @@ def _progress(book: _Book, view: AudienceView) -> None:
     rounds = [(p, r) for p in view.partnerships for r in p.rounds if r.progress]
     if not rounds:
         return
-    sheet = book.sheet("Action progress", {0: 13, 1: 14, 2: 40, 3: 14, 4: 11}, freeze=(3, 0))
+    fixed = ["Action id", "Principle", "Agreed action", "Lead", "Due"]
+    caps = {1: 14, 2: 36, 3: 16, 4: 14}
+    most = max(len(r.partners) for _, r in rounds)
+    for i in range(most if view.per_partner else 0):
+        caps[len(fixed) + 2 * i], caps[len(fixed) + 2 * i + 1] = 14, 28
+    sheet = book.sheet("Action progress", caps, freeze=(3, 0))
+    sheet.repeat_columns = (0, 2)
+    pairs = ((len(fixed) + 2 * i, len(fixed) + 2 * i + 1) for i in range(most))
+    sheet.column_groups = [(0, len(fixed) - 1), *(pairs if view.per_partner else ())]
     sheet.title(
         "Progress on agreed actions",
         "Each action agreed after the round before, as every partner sees it. Closed: every "
@@ -913,34 +1476,33 @@ def _progress(book: _Book, view: AudienceView) -> None:
     for p, r in rounds:
         partners = [pr.name for pr in r.partners]
         sheet.heading(f"{p.name} · {r.round}: {progress_line(r.progress)}")
-        fixed = ["Action id", "Principle", "Agreed action", "Lead", "Due"]
         if view.per_partner:
             views = [label for name in partners for label in (name, f"{name}: comment")]
+            counts: Sequence[int] = ()
         else:
             views = [*STATUSES, "No answer"]
-        for col in range(len(fixed), len(fixed) + len(views)):
-            comment = view.per_partner and (col - len(fixed)) % 2 == 1
-            sheet.width(col, 30 if comment else 14)
-        header_row = sheet.header([*fixed, *views, "Partners differ", "Closed"])
+            counts = range(len(fixed), len(fixed) + len(views))
+        header_row = sheet.header([*fixed, *views, "Partners differ", "Closed"], numbers=counts)
         for progress in r.progress:
             a = progress.action
-            row: list[Any] = [a.id, progress.principle, Styled(a.text, "wrap"), a.lead,
+            row: list[Any] = [Styled(a.id, "id"), progress.principle, a.text, a.lead,
                               a.due_shown]  # fmt: skip
             if view.per_partner:
                 for name in partners:
                     mine = [v for v in progress.views if v.partner == name]
                     row.append("; ".join(v.status or v.typed for v in mine))
-                    row.append(Styled("; ".join(v.comment for v in mine if v.comment), "wrap"))
+                    row.append("; ".join(v.comment for v in mine if v.comment))
             else:
-                row += [count or "" for _, count in progress.counts]
+                row += [Styled(count or "", "count") for _, count in progress.counts]
             row += ["differ" if progress.disagree else "", "closed" if progress.closed else "open"]
-            # Every cell at the top of its row, as the wrapped text is.
-            sheet.append([v if isinstance(v, Styled) else Styled(v, "wrap") for v in row])
+            sheet.append(row)
         last = sheet.row - 1
         flag = len(fixed) + len(views)
         differ = f'=${column_letters(flag)}{header_row + 2}="differ"'
         sheet.highlight(header_row + 1, flag, last, flag, differ, "error")
         sheet.blank()
+    if len(rounds) == 1:
+        sheet.repeat_rows = (header_row, header_row)
 
 
 def _trend(book: _Book, view: AudienceView) -> None:
@@ -948,11 +1510,13 @@ def _trend(book: _Book, view: AudienceView) -> None:
     if not with_trend:
         return
     most = max(len(p.rounds) for p in with_trend)
-    sheet = book.sheet("Trend", {0: 26, 1: 18} | {2 + i: 12 for i in range(most + 1)})
+    caps = {0: 30, 1: 16} | {2 + i: 12 for i in range(most)}
+    sheet = book.sheet("Trend", caps)
     sheet.title("Change since the last round", "Rounds are ordered by their round date.")
     for p in with_trend:
         sheet.heading(p.name)
-        sheet.header(["Partner", "Principle", *(r.round for r in p.rounds), "Change"])
+        header = ["Partner", "Principle", *(r.round for r in p.rounds), "Change"]
+        header_row = sheet.header(header, numbers=range(2, len(header)))
         for line in p.trend:
             sheet.append(
                 [line.partner or "All partners (mean)", line.principle]
@@ -960,8 +1524,12 @@ def _trend(book: _Book, view: AudienceView) -> None:
                 + [Styled(_score(line.change), "change")]
             )
         sheet.blank()
+    if len(with_trend) == 1:
+        sheet.repeat_rows = (header_row, header_row)
 
 
+# The returns log's columns. The last two, long ids for checking a file against its
+# record, stay on screen and off the printed page.
 LOG_COLUMNS = [
     "File",
     "Verdict",
@@ -973,26 +1541,30 @@ LOG_COLUMNS = [
     "Round",
     "Partner",
     "Respondent",
-    "Return id",
     "Template",
     "Saved",
+    "Return id",
     "SHA-256",
 ]
+LOG_PRINTED = LOG_COLUMNS.index("Return id")
+LOG_CAPS = {0: 32, 1: 12, 2: 9, 3: 14, 4: 10, 5: 44, 6: 22, 7: 12, 8: 22, 9: 16, 10: 12}
+LOG_NOTE = (
+    "Every file read, with its verdict: a row for each thing found in it. Each file's "
+    "return id and SHA-256, in the last two columns, are not printed."
+)
 
 
 def _log(book: _Book, view: AudienceView) -> None:
-    widths = {0: 44, 1: 22, 2: 9, 3: 16, 4: 12, 5: 70, 6: 24, 7: 14, 8: 22, 9: 20, 10: 34}
-    widths.update({11: 14, 12: 17, 13: 66})
-    sheet = book.sheet("Returns log", widths, freeze=(4, 1))
-    sheet.title(
-        "Returns log",
-        "Every file read, with its verdict: one row for each thing found in it.",
-    )
-    sheet.header(LOG_COLUMNS)
+    sheet = book.sheet("Returns log", LOG_CAPS, freeze=(4, 1))
+    sheet.printed_columns = LOG_PRINTED
+    # Room for "Cell or key" on one line over short cell names.
+    sheet.reserve(LOG_COLUMNS.index("Cell or key"), excel.column_pixels(8))
+    sheet.repeat_columns = (0, 0)
+    sheet.title("Returns log", LOG_NOTE)
+    header_row = sheet.header(LOG_COLUMNS, numbers=(LOG_COLUMNS.index("Saved"),))
+    sheet.repeat_rows = (header_row, header_row)
     for finding in view.findings:
-        sheet.append(
-            ["(the run)", "", finding.severity.value, "", "", Styled(finding.message, "wrap")]
-        )
+        sheet.append(["(the run)", "", finding.severity.value, "", "", finding.message])
     for f in view.files:
         rec = f.about
         counted = " (counted)" if f.counted else ""
@@ -1003,10 +1575,10 @@ def _log(book: _Book, view: AudienceView) -> None:
                 rec.round,
                 rec.partner,
                 rec.respondent,
-                rec.return_id,
                 rec.template,
                 Styled(rec.saved.replace(tzinfo=None), "datetime"),
-                rec.sha256,
+                Styled(rec.return_id, "id"),
+                Styled(rec.sha256, "id"),
             ]
         for finding in f.findings or [None]:
             row: list[Any] = [f.path, f.verdict + counted]
@@ -1017,8 +1589,8 @@ def _log(book: _Book, view: AudienceView) -> None:
                 row += [
                     finding.severity.value,
                     where.sheet or "",
-                    where.cell or where.key or "",
-                    Styled(finding.message, "wrap"),
+                    Styled(where.cell or where.key or "", "text"),
+                    finding.message,
                 ]
             sheet.append(row + about)
 
@@ -1041,7 +1613,15 @@ def _data_values(item: dict[str, Any]) -> tuple:
 
 
 DATE_COLUMN = DATA_COLUMNS.index("Round date")
-DATA_WIDTHS = {0: 24, 1: 14, 2: 12, 3: 22, 4: 18, 5: 34, 6: 16, 7: 24, 8: 50, 9: 24, 10: 8, 11: 50}
+# Each Data column's style: an Excel table draws its own lines; text wraps at the caps.
+DATA_STYLES = tuple(
+    f"{style}+{PLAIN}"
+    for style in (
+        *("text", "text", "date", "text", "text", "id", "id", "id"),
+        *("text", "text", "count", "text"),
+    )
+)
+DATA_CAPS = {0: 30, 1: 16, 3: 30, 4: 20, 8: 50, 9: 24, 11: 50}
 DATA_TABLE = "CoupleData"
 
 
@@ -1049,20 +1629,26 @@ def _data(book: _Book, view: AudienceView, streams: ExitStack) -> dict[str, Stre
     """The Data sheet, a row for every answer, as a frame (header, first row, table) and
     the rest of its rows streamed (see streamed.py), to be spliced in once the workbook
     is closed. When the rows are more than a sheet holds, the table continues on Data 2,
-    Data 3, ..., each a table of its own. Returns each sheet's title and its rows."""
+    Data 3, ..., each a table of its own. Each row is measured as it is streamed, so that
+    the columns fit what they hold. Returns each sheet's title and its rows."""
     rows = answer_rows(view)
     per_sheet = book.limits.rows - 1  # below the table's header row
     first = next(rows, None)
     sheets: dict[str, StreamedRows] = {}
+    every = range(len(DATA_COLUMNS))
     while True:
         n = len(sheets) + 1
         title = "Data" if n == 1 else f"Data {n}"
         table = DATA_TABLE if n == 1 else f"{DATA_TABLE}{n}"
-        streamed = streams.enter_context(StreamedRows(2, DATA_COLUMNS, DATE_COLUMN, table))
-        _data_frame(book, title, table, first)
+        streamed = streams.enter_context(
+            StreamedRows(2, DATA_COLUMNS, DATE_COLUMN, table, styled=every)
+        )
+        sheet = _data_frame(book, title, table, first)
         sheets[title] = streamed
-        for item in islice(rows, per_sheet - 1):
-            streamed.add(_data_values(item))
+        for row, item in enumerate(islice(rows, per_sheet - 1), start=2):
+            values = _data_values(item)
+            streamed.add(values, sheet.measure_row(row, values, DATA_STYLES))
+        sheet.row = 2 + streamed.count
         first = next(rows, None)
         if first is None:
             break
@@ -1078,20 +1664,21 @@ def _data(book: _Book, view: AudienceView, streams: ExitStack) -> dict[str, Stre
     return sheets
 
 
-def _data_frame(book: _Book, title: str, table: str, first: dict[str, Any] | None) -> None:
+def _data_frame(book: _Book, title: str, table: str, first: dict[str, Any] | None) -> _Sheet:
     """A Data sheet's frame: its table's header and first row, and the table itself."""
-    sheet = book.sheet(title, DATA_WIDTHS, freeze=(1, 0))
+    sheet = book.sheet(title, DATA_CAPS, freeze=(1, 0))
+    sheet.repeat_rows = (0, 0)
     values = list(_data_values(first)) if first else [None] * len(DATA_COLUMNS)
-    date = values.pop(DATE_COLUMN)
-    # The workbook is opened with strings_to_formulas off, so write_row writes every
-    # string as text, "=" included. The date cell always carries the date style, which
-    # the streamed rows take from it.
-    sheet.ws.write_row(1, 0, values[:DATE_COLUMN])
-    if date is None:
-        sheet.ws.write_blank(1, DATE_COLUMN, None, book.formats["date"])
-    else:
-        sheet.ws.write_datetime(1, DATE_COLUMN, date, book.formats["date"])
-    sheet.ws.write_row(1, DATE_COLUMN + 1, values[DATE_COLUMN:])
+    # The workbook is opened with strings_to_formulas off, so every string is written as
+    # text, "=" included. Every cell carries its column's style, blank or not: the
+    # streamed rows take their styles from these cells.
+    for col, (value, style) in enumerate(zip(values, DATA_STYLES)):
+        sheet.write(1, col, value, style)
+    # The table writes its own header row; its drop-down arrows need room too.
+    header = _style("header")
+    for col, name in enumerate(DATA_COLUMNS):
+        sheet.reserve(col, excel.text_pixels(name, header.size, True) + FILTER_BUTTON)
+    sheet.row = 2
     # An Excel table over every row, ready for pivot tables; its header row is written
     # by the table itself. It spans the frame here: the splice stretches it.
     sheet.ws.add_table(
@@ -1105,6 +1692,7 @@ def _data_frame(book: _Book, title: str, table: str, first: dict[str, Any] | Non
             "columns": [{"header": name} for name in DATA_COLUMNS],
         },
     )
+    return sheet
 
 
 def write_summary(
@@ -1142,20 +1730,22 @@ def _write_book(
     book = _Book(str(frame), limits)
     fn = formulas.Functions(formulas.ADDIN)
     overview = _overview_sheet(book, view)
-    for i, (p, r) in enumerate(view.latest, start=1):
-        _comparison(book, p, r, i, fn)
+    for p, r in view.latest:
+        _comparison(book, p, r, fn)
     _questions(book, view)
     _actions(book, view)
     _progress(book, view)
     _trend(book, view)
     if not view.per_partner:
         _overview(overview, view, generated)
+        book.finish()
         book.wb.close()
         return [*book.findings, *book.left_out()]
     _log(book, view)
     with ExitStack() as streams:
         data = _data(book, view, streams)
         _overview(overview, view, generated)
+        book.finish()
         book.wb.close()
         splice(frame, {_part_of(book, title): rows for title, rows in data.items()}, target)
     return [*book.findings, *book.left_out()]

@@ -189,8 +189,8 @@ def test_charts_with_more_series_than_excel_draws_say_so(tmp_path, template):
     assert said == {
         ("Overview", "the chart shows the 3 latest rounds of 4 (an Excel chart holds at most 3 "
                      "series); the table above it has every round"),
-        ("Compare 2 partnership-one", "the radar shows the first 3 partners of 4 (an Excel chart "
-                                      "holds at most 3 series); the table has every partner"),
+        ("Partnership One", "the radar shows the first 3 partners of 4 (an Excel chart "
+                            "holds at most 3 series); the table has every partner"),
     }  # fmt: skip
     lines = _overview_lines(out)
     assert all(f"{sheet}: {message}." in lines for sheet, message in said)
