@@ -130,11 +130,10 @@ NUMBER_STYLES: dict[str, dict[str, Any]] = {  # centred, never wrapped
 WORD_STYLES: dict[str, dict[str, Any]] = {  # one word each (ids, hashes): never wrapped
     "id": {"align": "left"},
 }
-_EDGE = {"color": f"#{ACCENT}"}
 MODIFIERS: dict[str, dict[str, Any]] = {
     # The medium edges that box the overall score and its band as one pair.
-    "pair_start": {"left": 2, "left_color": _EDGE["color"]},
-    "pair_end": {"right": 2, "right_color": _EDGE["color"]},
+    "pair_start": {"left": 2, "left_color": f"#{ACCENT}"},
+    "pair_end": {"right": 2, "right_color": f"#{ACCENT}"},
 }
 PLAIN = "plain"  # a modifier: a cell of an Excel table, which draws its own lines
 HEADER_STYLES = frozenset({"header", "header_number"})
@@ -151,7 +150,6 @@ class _Style:
     wraps: bool
     number_format: str
     header: bool
-    free: bool
 
 
 @lru_cache(maxsize=256)
@@ -182,7 +180,6 @@ def _style(name: str) -> _Style:
         bool(props.get("text_wrap")),
         props.get("num_format", ""),
         base in HEADER_STYLES,
-        base in FREE_STYLES,
     )
 
 
@@ -209,7 +206,7 @@ def _shown(value: Any, number_format: str) -> str:
         if number_format == "0%":
             return f"{value * 100:.0f}%"
         if number_format.startswith("+0.0"):
-            return f"{value:+.1f}" if round(value, 1) else "0.0"
+            return f"{value:+.1f}"
         return f"{value:.10g}"  # General: up to 11 significant digits, as Excel shows
     return str(value)
 
@@ -234,9 +231,9 @@ CHART_GAP = 16  # pixels between charts side by side
 FILTER_BUTTON = 20  # pixels: the drop-down arrow of an Excel table's heading
 
 
-def printable(landscape: bool) -> tuple[float, float]:
-    """The width and height inside A4's margins, in points."""
-    width, height = A4_POINTS[::-1] if landscape else A4_POINTS
+def printable() -> tuple[float, float]:
+    """The width and height inside the margins of a landscape A4 page, in points."""
+    height, width = A4_POINTS
     return (
         width - 72 * (MARGINS["left"] + MARGINS["right"]),
         height - 72 * (MARGINS["top"] + MARGINS["bottom"]),
@@ -451,7 +448,9 @@ class _Sheet:
         if text:
             if st.header:  # sized with its column, once the values are known
                 self._headings.append((row, col, text, st))
-                words = max(excel.text_pixels(w, st.size, st.bold) for w in text.split())
+                words = max(
+                    (excel.text_pixels(w, st.size, st.bold) for w in text.split()), default=0
+                )
                 whole = excel.text_pixels(text, st.size, st.bold)
                 known = self._heading_widths.get(col, (0, 0))
                 self._heading_widths[col] = (max(known[0], words), max(known[1], whole))
@@ -649,6 +648,9 @@ class _Sheet:
         ws, limits = self.ws, self.limits
         columns = min(self.last_col + 1, limits.columns)
         self.widths = {col: self._column_width(col) for col in range(columns)}
+        smallest = min(self.smallest, CHART_TEXT) if self._charts else self.smallest
+        self.scale_needed = smallest_scale(smallest)
+        self._widen_repeated(columns)
         for col, width in self.widths.items():
             ws.set_column_pixels(col, col, width)
         for row, col, text, st in self._headings:
@@ -656,7 +658,7 @@ class _Sheet:
             self._tall(row, lines * excel.line_points(st.size))
         for row, col, value, style in self._spans:
             self._merge(row, col, max(col, columns - 1), value, style)
-        bottom, right = self._place_charts()
+        bottom, right = self._place_charts(self._chart_room(columns))
         last_row = min(max(self.row - 1, bottom, 0), limits.rows - 1)
         first_page = self._page_setup(max(columns, right), last_row)
         for row, text, style in self._free:
@@ -695,15 +697,25 @@ class _Sheet:
             col += 1
         return col, int(x)
 
-    def _place_charts(self) -> tuple[int, int]:
-        """Charts below the tables, side by side while they fit within the tables' width
-        or a page's (or the widest chart's), narrowed to three quarters of their width at
-        most to fit, then on below. Returns the last row they cover and the columns they
-        reach."""
+    def _chart_room(self, columns: int) -> float:
+        """The width charts may take: the tables' or a page's, whichever is wider; but
+        only the first page's where the tables print over pages across, so that no
+        chart is cut by a page."""
+        printed = self.printed_columns or columns
+        if self._across(printed):
+            room = printable()[0] / 0.75 * 100 / self.scale_needed / PRINT_SLACK
+            breaks = self._column_breaks(printed, room)
+            return sum(self._width(col) for col in range(breaks[0] if breaks else printed))
+        page = printable()[0] / 0.75 / PRINT_SLACK
+        return max(sum(self.widths.values()), page, *(w for _, w, _ in self._charts))
+
+    def _place_charts(self, room: float) -> tuple[int, int]:
+        """Charts below the tables, side by side while they fit within ``room`` pixels,
+        narrowed to three quarters of their width at most to fit, then on below (a chart
+        wider than the room is narrowed to it). Returns the last row they cover and the
+        columns they reach."""
         if not self._charts:
             return self.row - 1, 0
-        page = printable(True)[0] / 0.75 / PRINT_SLACK
-        room = max(sum(self.widths.values()), page, max(w for _, w, _ in self._charts))
         bands: list[list[tuple[Any, int, int]]] = [[]]
         for chart in self._charts:
             band = [*bands[-1], chart]
@@ -744,15 +756,13 @@ class _Sheet:
         ws.set_landscape()
         ws.set_margins(**MARGINS)
         ws.set_footer("&L&A&RPage &P of &N", margin=0.3)
-        smallest = min(self.smallest, CHART_TEXT) if self._charts else self.smallest
-        self.scale_needed = smallest_scale(smallest)
-        page_px = printable(True)[0] / 0.75
+        page_px = printable()[0] / 0.75
         printed = min(self.printed_columns or columns, self.limits.columns)
         content = sum(self._width(col) for col in range(printed))
         fit = min(100, math.floor(100 * page_px / max(1, content)))
         if self.repeat_rows:
             ws.repeat_rows(*self.repeat_rows)
-        if fit >= self.scale_needed * PRINT_SLACK:
+        if not self._across(printed):
             self.scale = fit
             ws.print_area(0, 0, last_row, max(0, printed - 1))
             ws.fit_to_pages(1, 0)
@@ -770,6 +780,26 @@ class _Sheet:
             # wraps within them, so that each page shows it whole.
             return self.repeat_columns[1] + 1
         return breaks[0] if breaks else printed
+
+    def _across(self, printed: int) -> bool:
+        """Whether ``printed`` columns need pages across (at the smallest scale)."""
+        page_px = printable()[0] / 0.75
+        content = sum(self._width(col) for col in range(printed))
+        fit = min(100, math.floor(100 * page_px / max(1, content)))
+        return fit < self.scale_needed * PRINT_SLACK
+
+    def _widen_repeated(self, columns: int) -> None:
+        """Where pages go across, widen the repeated columns to a quarter of a page: the
+        titles and notes wrap within them (see ``_page_setup``)."""
+        if not self.repeat_columns or not self._across(self.printed_columns or columns):
+            return
+        first, last = self.repeat_columns
+        if last >= columns:
+            return
+        quarter = printable()[0] / 0.75 * 100 / self.scale_needed / PRINT_SLACK / 4
+        repeated = sum(self.widths[col] for col in range(first, last + 1))
+        if repeated < quarter:
+            self.widths[last] += math.ceil(quarter - repeated)
 
     def _column_breaks(self, printed: int, room: float) -> list[int]:
         """Where pages across begin (each a column index), so that no page splits a column
@@ -800,7 +830,7 @@ class _Sheet:
         if self.ws.fit_page != 1:
             return False  # not even one page wide
         rows = sum(self._height(r) for r in range(last_row + 1))
-        fit = math.floor(100 * printable(True)[1] / max(1.0, rows))
+        fit = math.floor(100 * printable()[1] / max(1.0, rows))
         if min(fit, self.scale) < self.scale_needed * PRINT_SLACK:
             return False
         self.ws.fit_to_pages(1, 1)
@@ -809,12 +839,14 @@ class _Sheet:
     def _page_breaks(self, last_row: int) -> None:
         """Page breaks before a table (its heading) or a band of charts that would run
         over the end of a page but fits on a page of its own."""
-        page = printable(True)[1] * 100 / self.scale
+        starts = sorted({b for b in self._blocks if 0 < b <= last_row})
+        if not starts:
+            return
+        page = printable()[1] * 100 / self.scale
         repeated = 0.0
         if self.repeat_rows:
             first, last = self.repeat_rows
             repeated = sum(self._height(r) for r in range(first, last + 1))
-        starts = sorted({b for b in self._blocks if 0 < b <= last_row})
         ends = [*starts[1:], last_row + 1]
         block_end = dict(zip(starts, ends))
         breaks: list[int] = []

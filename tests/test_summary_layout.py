@@ -465,3 +465,19 @@ def test_sheet_names_are_meaningful_and_unique(tmp_path):
     # The footer prints the sheet's name: Excel's code for it, not a copy of the text.
     ws = openpyxl.load_workbook(out)["Riverside Food Partnership…"]
     assert ws.oddFooter.left.text == "&A"
+
+
+def test_an_overview_too_long_for_one_page_flows_on_rather_than_shrinking(tmp_path):
+    """Twenty-four partnerships of a round each do not fit one A4 page at a readable size:
+    the Overview is then fitted to the page's width only, and prints on more pages."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for i in range(24):
+        sent = generate(tmp_path / f"sent{i}", partners=["A"], partnership_name=f"Group {i}")
+        fill(sent.workbooks[0].path, returns / f"{i}.xlsx", {"commitment_choice": 1 + i % 5})
+    out = tmp_path / "s.xlsx"
+    run_consolidate(ConsolidateOptions(paths=[returns], output=out))
+    ws = openpyxl.load_workbook(out)["Overview"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) in ((None, 0), (1, 0))
+    assert printed_scale(ws) * 10 >= 8  # its notes, the smallest text
