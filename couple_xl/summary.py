@@ -571,12 +571,21 @@ class _Sheet:
         self._blocks.append(row)
         return row
 
-    def header(self, labels: Sequence[str], numbers: Sequence[int] = (),
-               *, span_last: bool = False) -> int:  # fmt: skip
+    def header(
+        self,
+        labels: Sequence[str],
+        numbers: Sequence[int] = (),
+        *,
+        span_last: bool = False,
+        modifiers: dict[int, str] | None = None,
+    ) -> int:
         """A table's heading row (``numbers``: the columns of numbers, whose headings are
-        centred over them); the rows that follow are bordered to its width."""
+        centred over them; ``modifiers``: a style modifier for some columns' headings);
+        the rows that follow are bordered to its width."""
         self.table_width = len(labels)
         styles = ["header_number" if col in numbers else "header" for col in range(len(labels))]
+        for col, modifier in (modifiers or {}).items():
+            styles[col] += f"+{modifier}"
         return self.append([Styled(label, s) for label, s in zip(labels, styles)],
                            span_last=span_last)  # fmt: skip
 
@@ -1054,10 +1063,9 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
     )
     header = [*OVERVIEW_FIXED, *(name for _, name in principles), "Overall", "Band"]
     overall = len(header) - 2
-    header_row = sheet.header(header, numbers=range(2, overall + 1))
     # The overall score and its band, boxed as one pair.
-    sheet.write(header_row, overall, header[overall], "header_number+pair_start")
-    sheet.write(header_row, overall + 1, header[overall + 1], "header+pair_end")
+    pair = {overall: "pair_start", overall + 1: "pair_end"}
+    header_row = sheet.header(header, numbers=range(2, overall + 1), modifiers=pair)
     for r in rounds:
         row = [
             r.partnership_name,
