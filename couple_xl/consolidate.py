@@ -721,6 +721,7 @@ def _partnership(
         (log.record.meta.partnership_name for log in usable),
         next((m.partnership_name for m in ours), pid),
     )
+    _one_name(pid, name, usable, ours, findings)
     manifests = {m.round_id: m for m in ours}
     rounds: list[RoundResult] = []
     for round_id in set(by_round) | set(manifests):
@@ -732,6 +733,38 @@ def _partnership(
     rounds.sort(key=lambda r: (r.round_date, _generated(r), r.round))
     _tell_apart(pid, rounds, findings)
     return PartnershipResult(pid, name, rounds, _trend(rounds))
+
+
+def _one_name(
+    pid: str, shown: str, logs: list[FileLog], manifests: list[Manifest], findings: list[Finding]
+) -> None:
+    """A warning when the returns and manifests of one partnership id carry different
+    partnership names: two partnerships whose long names start alike share an id (it is
+    made from the first words), or the partnership was renamed between rounds."""
+    from .naming import normalise_name
+
+    names: Counter[str] = Counter()
+    spelt: dict[str, str] = {}
+    for text in [log.record.meta.partnership_name for log in logs] + [
+        m.partnership_name for m in manifests
+    ]:
+        key = normalise_name(text)
+        names[key] += 1
+        spelt.setdefault(key, text)
+    if len(names) < 2:
+        return
+    listed = "; ".join(f"'{spelt[key]}' ({n} file(s))" for key, n in names.most_common())
+    findings.append(
+        Finding(
+            f"partnership {pid} is named in two or more ways among the files: {listed}. "
+            f"If they are different partnerships, their returns are mixed in one summary "
+            f"(shown as '{shown}'): consolidate each from its own folder with "
+            "--partnership, and give one of them its own --partnership-id next round. If "
+            "the partnership was renamed, nothing is wrong",
+            Location(),
+            Severity.WARNING,
+        )
+    )
 
 
 def _tell_apart(pid: str, rounds: list[RoundResult], findings: list[Finding]) -> None:

@@ -20,7 +20,14 @@ from .metadata import (
     ManifestPartner,
     WorkbookMetadata,
 )
-from .naming import inside, partnership_id, safe_component, slugify, unique_filenames
+from .naming import (
+    id_is_shortened,
+    inside,
+    partnership_id,
+    safe_component,
+    slugify,
+    unique_filenames,
+)
 from .templates import Template
 from .workbook import RoundWorkbook, escape_header, header_text
 
@@ -106,6 +113,13 @@ def new_round(request: RoundRequest) -> RoundResult:
     if request.contact.strip():  # the command line checked it already; other callers too
         request = replace(request, contact=str(parse_contact(request.contact)))
     warnings = _warnings(request, name)
+    if not request.partnership_id and id_is_shortened(name):
+        warnings.append(
+            f"the partnership id '{pid}' is made from the first words of the name only: "
+            "a partnership whose name starts with the same words would get the same id, "
+            "and consolidating both would mix their returns. If you run one, give each its "
+            "own --partnership-id (and keep using it in later rounds)"
+        )
 
     # The plan is read before anything is written: a bad plan stops the round.
     agreed = []

@@ -55,6 +55,14 @@ def partnership_id(name: str) -> str:
     return slugify(normal) or f"p-{short_hash(normal)}"
 
 
+def id_is_shortened(name: str) -> bool:
+    """True when partnership_id(name) keeps only the first words of the name: another
+    name that starts with the same words would be given the same id."""
+    normal = normalise_name(name)
+    full = slugify(normal, max_length=len(normal) + 1)
+    return bool(full) and slugify(normal) != full
+
+
 def safe_component(text: str, fallback: str, max_length: int = MAX_SLUG) -> str:
     """A slug usable as part of a file name on every platform, at most ``max_length``
     characters of it from ``text`` (shortened at a word boundary)."""

@@ -743,3 +743,38 @@ def test_rounds_sharing_a_label_are_counted_apart_and_told_apart(tmp_path, templ
     # Both rounds have a column of their own in the trend.
     overall = {(t.partner, t.principle_id): t.scores for t in partnership.trend}
     assert overall[("", "commitment")] == {label: pytest.approx(2), f"{label} (2)": 5}
+
+
+# Two long names that differ only after their first 40 characters of slug.
+NORTH = "Northfield and Riverside Community Food Partnership for the North Ward"
+SOUTH = "Northfield and Riverside Community Food Partnership for the South Ward"
+
+
+def test_a_partnership_id_made_from_the_first_words_only_is_pointed_out(tmp_path, template):
+    north = generate(tmp_path / "north", template=template, partnership_name=NORTH)
+    south = generate(tmp_path / "south", template=template, partnership_name=SOUTH)
+    # The premise: both long names give one id.
+    assert north.partnership_id == south.partnership_id
+    for sent in (north, south):
+        assert any("--partnership-id" in w and north.partnership_id in w for w in sent.warnings)
+    answers = {q.id: 4 for _, q in template.questions}
+    replies = [
+        fill(north.workbooks[0].path, tmp_path / "north.xlsx", answers),
+        fill(south.workbooks[0].path, tmp_path / "south.xlsx", answers),
+    ]
+    result = consolidate(replies)
+    (warning,) = [f for f in result.findings if "named in two or more ways" in f.message]
+    assert NORTH in warning.message
+    assert SOUTH in warning.message
+    # One partnership named alike in every file, and a short name: nothing to say.
+    short = generate(tmp_path / "short", template=template)
+    assert not any("--partnership-id" in w for w in short.warnings)
+    alone = consolidate([fill(short.workbooks[0].path, tmp_path / "s.xlsx", answers)])
+    assert not any("named in two or more ways" in f.message for f in alone.findings)
+
+
+def test_a_partnership_id_given_by_the_coordinator_is_not_warned_about(tmp_path, template):
+    sent = generate(tmp_path / "n", template=template, partnership_name=NORTH,
+                    partnership_id="north-ward")  # fmt: skip
+    assert sent.partnership_id == "north-ward"
+    assert not any("--partnership-id" in w for w in sent.warnings)
