@@ -212,6 +212,50 @@ def _pieces(word: str, room: float, measure: Callable[[str], int]) -> list[str]:
     return pieces
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def break_lines(
+    text: str, pixels: int, size: float = BASE_FONT_SIZE, bold: bool = False
+) -> list[str]:
+    """``text`` as lines that each fit, unwrapped, in ``pixels`` (``text_pixels``): for
+    text that runs on over empty cells, a line a row, where a merged cell would make
+    screen readers lose their place. Whole sentences share a line while they fit; a
+    sentence too long for one is broken between words (a word too long for a line,
+    between characters); each paragraph ("\n") starts a line."""
+
+    def fits(line: str) -> bool:
+        return text_pixels(line, size, bold) <= pixels
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for sentence in _SENTENCE.split(paragraph.strip()):
+            joined = f"{line} {sentence}" if line else sentence
+            if fits(joined):
+                line = joined
+                continue
+            if line:
+                lines.append(line)
+            line = ""
+            for word in sentence.split(" "):
+                joined = f"{line} {word}" if line else word
+                if fits(joined):
+                    line = joined
+                    continue
+                if line:
+                    lines.append(line)
+                line = word
+                while not fits(line) and len(line) > 1:
+                    cut = len(line) - 1
+                    while cut > 1 and not fits(line[:cut]):
+                        cut -= 1
+                    lines.append(line[:cut])
+                    line = line[cut:]
+        lines.append(line)
+    return lines
+
+
 def line_points(size: float = BASE_FONT_SIZE) -> float:
     """The row height one line of text of ``size`` points needs, in points."""
     return size * LINE_POINTS

@@ -63,12 +63,52 @@ def note_name(action_id: str) -> str:
     return f"ACTION_NOTE_{action_id}"
 
 
+# Names screen readers look for, so that moving through a table they announce its
+# headings (JAWS's convention, which NVDA follows): a name that starts with ColumnTitle
+# names the first cell of a row of column titles, RowTitle the first cell of a column of
+# row titles, and Title a cell that is both. After a unique part, ".<first>.<last>"
+# bounds the region they title, so that each table of a sheet announces its own. They
+# are workbook-scoped, like every name of the contract; readers never look them up.
+COLUMN_TITLE, ROW_TITLE, TITLE = "ColumnTitle", "RowTitle", "Title"
+
+
+def title_names(
+    key: str,
+    top: int,
+    left: int,
+    bottom: int,
+    right: int,
+    row_titles: int | None = None,
+    column_titles: bool = True,
+) -> list[tuple[str, str]]:
+    """The names that title the table from row ``top`` (its headings, when
+    ``column_titles``) to ``bottom`` and column ``left`` to ``right`` (0-based), with its
+    row titles in column ``row_titles`` (None: none), each with the absolute cell it
+    names. ``key`` (letters, digits and _) tells apart the tables of a workbook."""
+    region = f"{column_letters(left)}{top + 1}.{column_letters(right)}{bottom + 1}"
+
+    def cell(col: int) -> str:
+        return f"${column_letters(col)}${top + 1}"
+
+    if column_titles and row_titles == left:
+        return [(f"{TITLE}_{key}.{region}", cell(left))]
+    names = [(f"{COLUMN_TITLE}_{key}.{region}", cell(left))] if column_titles else []
+    if row_titles is not None:
+        names.append((f"{ROW_TITLE}_{key}.{region}", cell(row_titles)))
+    return names
+
+
+# The keys of the partner workbook's titled tables other than the principles' (whose
+# keys are their ids, which never start with "_").
+START_KEY, REVIEW_KEY, SUMMARY_KEY = "_start", "_agreed_actions", "_summary"
+ACTIONS_KEY = "_actions"  # after a principle's id: its suggested-actions table
+
+
 # Principle sheet layout.
 HEADER_ROW = 4
 FIRST_QUESTION_ROW = 5
 NUMBER_COLUMN, STATEMENT_COLUMN, ANSWER_COLUMN, COMMENT_COLUMN = "A", "B", "C", "D"
 QID_COLUMN, NORMAL_COLUMN, VALUE_COLUMN, WEIGHT_COLUMN = "E", "F", "G", "H"
-VISIBLE_COLUMNS = (NUMBER_COLUMN, STATEMENT_COLUMN, ANSWER_COLUMN, COMMENT_COLUMN)
 ANSWER_HEADER = "Your answer"
 HEADERS = {
     NUMBER_COLUMN: "#",
@@ -114,8 +154,8 @@ REVIEW_BANNER_ROW = 3  # names the actions whose status is not from the list
 REVIEW_WIDTHS = {"A": 5, "B": 16, "C": 46, "D": 16, "E": 12, "F": 16, "G": 40}
 PLAN_JSON = "plan_json"  # metadata keys plan_json.1, .2 … hold the agreed actions
 
-# Summary sheet layout: a column for each part of a principle's result.
-SUMMARY_HEADER_ROW = 5
+# Summary sheet layout: a column for each part of a principle's result, in a table under
+# the title and the lines that say how to read it (their number depends on the template).
 SUMMARY_COLUMNS = {
     "name": ("B", "Principle"),
     "score": ("C", "Score"),
