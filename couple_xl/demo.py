@@ -222,6 +222,24 @@ def _fill(
             named(wb, note_name(action_id)).value = rng.choice(PROGRESS_NOTES)
     with atomic_target(target) as tmp:
         wb.save(tmp)
+        _keep_chart_text(source, tmp)
+
+
+def _keep_chart_text(source: Path, saved: Path) -> None:
+    """Give the charts of ``saved`` the alternative text they had in ``source``: a
+    partner's spreadsheet app keeps it, but openpyxl, which fills in the demo's returns,
+    drops it when it saves."""
+    import zipfile
+
+    from .workbook import chart_descriptions, describe_charts, write_parts
+
+    with zipfile.ZipFile(source) as z:
+        texts = chart_descriptions(
+            {n: z.read(n) for n in z.namelist() if n.endswith((".xml", ".rels"))}
+        )
+    with zipfile.ZipFile(saved) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    write_parts(saved, describe_charts(parts, texts))
 
 
 def run_demo(folder: Path, seed: int = 2026) -> DemoOutcome:

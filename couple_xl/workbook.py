@@ -17,14 +17,18 @@ one is built with placeholders for them, and each partner's is stamped from it.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
+import posixpath
 import re
 import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape as xml_escape
 
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
@@ -35,6 +39,7 @@ from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -47,6 +52,7 @@ from .layout import (
     ACTION_COLUMNS,
     ACTION_HEADERS,
     ACTION_MARK,
+    ACTIONS_KEY,
     ANSWER_COLUMN,
     BAND_STYLES,
     BORDER_COLOUR,
@@ -84,18 +90,19 @@ from .layout import (
     REVIEW_COLUMNS,
     REVIEW_HEADER_ROW,
     REVIEW_ID_COLUMN,
+    REVIEW_KEY,
     REVIEW_NORMAL_COLUMN,
     REVIEW_SHEET,
     REVIEW_WIDTHS,
+    START_KEY,
     START_SHEET,
     STATEMENT_COLUMN,
     SUMMARY_COLUMN,
     SUMMARY_COLUMNS,
-    SUMMARY_HEADER_ROW,
+    SUMMARY_KEY,
     SUMMARY_SHEET,
     TEMPLATE_CHUNK,
     VALUE_COLUMN,
-    VISIBLE_COLUMNS,
     WEIGHT_COLUMN,
     WIDTHS,
     actions_name,
@@ -105,6 +112,7 @@ from .layout import (
     note_name,
     result_name,
     status_name,
+    title_names,
     wrapped_lines,
 )
 from .metadata import MAX_NAME, PROPERTY_PREFIX, WorkbookMetadata
@@ -155,6 +163,16 @@ def _height(*cells: tuple[str, float], size: float = 11) -> float:
     return round(lines * size * 1.35 + 6, 1)
 
 
+def _paragraph_height(*cells: tuple[str, float], size: float = 11, bold: bool = False) -> float:
+    """The height of a row of wrapped paragraphs, each (text, column width): its tallest
+    one's lines as Excel measures them (excel.wrapped_lines, whose widths are generous
+    enough for LibreOffice's stand-ins where Calibri is missing)."""
+    lines = max(
+        excel.wrapped_lines(text, excel.column_pixels(width), size, bold) for text, width in cells
+    )
+    return round(lines * excel.line_points(size) + 3, 1)
+
+
 def named(wb: Workbook, name: str):
     """The cell (or block of cells) a workbook-scoped defined name points to, in an
     openpyxl workbook: how couple_xl's own tools fill a workbook by name."""
@@ -179,6 +197,43 @@ def _abs(column: str, row: int) -> str:
 
 def _add_name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=_ref(sheet, ref))
+
+
+def _title_table(
+    wb: Workbook,
+    ws: Worksheet,
+    key: str,
+    corners: tuple[str, str],
+    row_titles: str | None = None,
+    column_titles: bool = True,
+) -> None:
+    """Name a table's headings for screen readers (layout.title_names): the table runs
+    from ``corners[0]`` (its first heading) to ``corners[1]``, with row titles in the
+    column ``row_titles``."""
+    (left, top), (right, bottom) = (_split(cell) for cell in corners)
+    titles = None if row_titles is None else column_index(row_titles)
+    for name, cell in title_names(key, top - 1, left, bottom - 1, right, titles, column_titles):
+        _add_name(wb, name, ws.title, cell)
+
+
+def _split(cell: str) -> tuple[int, int]:
+    """A cell's 0-based column and its row: "C5" is (2, 5)."""
+    letters = cell.rstrip("0123456789")
+    return column_index(letters), int(cell[len(letters) :])
+
+
+def _prompt(ws: Worksheet, cells: list[str], title: str, message: str) -> None:
+    """An input message on ``cells``, which take any value: Excel and LibreOffice show
+    it when a cell is selected, and screen readers read it out."""
+    dv = DataValidation(
+        allow_blank=True,
+        showInputMessage=True,
+        promptTitle=excel.fit(title, excel.VALIDATION_TITLE),
+        prompt=excel.fit(message, excel.VALIDATION_TEXT),
+    )
+    for cell in cells:
+        dv.add(cell)
+    ws.add_data_validation(dv)
 
 
 # Each side of a page header gets this many units of Excel's 255 for the whole header
@@ -223,6 +278,8 @@ def _header_footer(ws: Worksheet, meta: WorkbookMetadata) -> None:
         footer.left.size = 8
         footer.right.text = "Page &P of &N"
         footer.right.size = 8
+    # Printed at their own size, whatever the sheet's scale: 8 points is the least on paper.
+    ws.HeaderFooter.scaleWithDoc = False
 
 
 def _print_setup(ws: Worksheet, meta: WorkbookMetadata, landscape: bool) -> None:
@@ -235,6 +292,34 @@ def _print_setup(ws: Worksheet, meta: WorkbookMetadata, landscape: bool) -> None
     ws.page_margins.top = ws.page_margins.bottom = 0.75
     ws.print_options.horizontalCentered = True
     _header_footer(ws, meta)
+
+
+# A portrait A4 page's height inside its margins, in points, and the smallest scale a
+# sheet of 11-point text is fitted to one page at (its text prints at 8.8 points).
+PORTRAIT_ROOM = 841.89 - 72 * 1.5
+ONE_PAGE_SCALE = 0.8
+
+
+def _row_points(ws: Worksheet, row: int) -> float:
+    return ws.row_dimensions[row].height or excel.DEFAULT_ROW_POINTS
+
+
+def _pages_by_section(ws: Worksheet, sections: list[int], last_row: int) -> None:
+    """Fit a portrait sheet to one page, down as well as across, where that keeps its
+    text readable (``ONE_PAGE_SCALE``); else let it run on to more pages, each breaking
+    before a section (``sections``: their first rows) rather than inside one."""
+    rows = sum(_row_points(ws, r) for r in range(1, last_row + 1))
+    if PORTRAIT_ROOM / rows >= ONE_PAGE_SCALE:
+        ws.page_setup.fitToHeight = 1
+        return
+    page_start = 1
+    ends = [*sections[1:], last_row + 1]
+    for start, end in zip(sections, ends):
+        section = sum(_row_points(ws, r) for r in range(start, end))
+        used = sum(_row_points(ws, r) for r in range(page_start, start))
+        if used and used + section > PORTRAIT_ROOM:
+            ws.row_breaks.append(Break(id=start - 1))
+            page_start = start
 
 
 def _protect(ws: Worksheet) -> None:
@@ -287,12 +372,14 @@ def build_workbook(
     _write_metadata(wb, hidden, template, meta, agreed)
     if review is not None:
         _write_review(wb, review, template, meta, agreed)
+    note = _summary_note(template)
+    header = _summary_header_row(note)
     cells: dict[str, PrincipleCells] = {}
     for index, (principle, ws) in enumerate(zip(template.principles, principle_sheets)):
         cells[principle.id] = _write_principle(
-            wb, ws, template, principle, meta, summary_row=SUMMARY_HEADER_ROW + 1 + index
+            wb, ws, template, principle, meta, summary_row=header + 1 + index
         )
-    _write_summary(wb, summary, template, meta, cells, functions)
+    _write_summary(wb, summary, template, meta, cells, functions, note)
     _write_start(wb, start, template, meta, bool(agreed))
     return wb
 
@@ -380,20 +467,19 @@ def _write_review(
     for column, width in REVIEW_WIDTHS.items():
         ws.column_dimensions[column].width = width
     ws.column_dimensions[REVIEW_ID_COLUMN].hidden = True
-    last = columns["note"]
-    ws.merge_cells(f"A1:{last}1")
+    # Each line in one cell, running on over the empty cells beside it: a merged cell
+    # would make screen readers lose their place.
     _text(ws["A1"], "The actions the partnership agreed last round")
     ws["A1"].font = _font(16, bold=True, color=ACCENT)
     ws.row_dimensions[1].height = 26
-    ws.merge_cells(f"A2:{last}2")
     _text(
         ws["A2"],
         "For each action, choose how it is going, as far as your organisation can tell, "
         "and add a comment if you can. Choose Don't know if you cannot judge it.",
     )
     ws["A2"].font = _font(10, italic=True, color=MUTED)
-    ws["A2"].alignment = WRAP_TOP
-    ws.row_dimensions[2].height = 30
+    ws["A2"].alignment = Alignment(vertical="top")
+    ws.row_dimensions[2].height = 18
     _header_row(ws, REVIEW_HEADER_ROW, dict(REVIEW_COLUMNS.values()), wrap=True)
     for column in (REVIEW_NORMAL_COLUMN, REVIEW_CHECK_COLUMN):
         ws.column_dimensions[column].hidden = True
@@ -402,6 +488,10 @@ def _write_review(
         type="list",
         formula1='"' + ",".join(STATUSES) + '"',
         allow_blank=True,
+        showInputMessage=True,
+        promptTitle="How is this action going?",
+        prompt=f"Choose from the list: {_in_words(STATUSES)}. Choose Don't know if you "
+        "cannot judge it.",
         showErrorMessage=True,
         errorStyle="warning",
         errorTitle="Not one of the listed answers",
@@ -434,6 +524,20 @@ def _write_review(
             (action.lead, REVIEW_WIDTHS[columns["lead"]]),
         )
     first, last_row = REVIEW_HEADER_ROW + 1, REVIEW_HEADER_ROW + len(agreed)
+    _prompt(
+        ws,
+        [f"{columns['note']}{first}:{columns['note']}{last_row}"],
+        "Comment",
+        "Optional: a comment on how this action is going, as your organisation sees it. "
+        "Press Tab to go on to the next action.",
+    )
+    _title_table(
+        wb,
+        ws,
+        REVIEW_KEY,
+        (f"{columns['number']}{REVIEW_HEADER_ROW}", f"{columns['note']}{last_row}"),
+        row_titles=columns["action"],
+    )
     # A status typed outside the list turns red like an invalid answer, and the line
     # above the table names the action, so that colour is never the only sign.
     highlight(
@@ -442,7 +546,6 @@ def _write_review(
         f"${REVIEW_CHECK_COLUMN}{first}=1",
         *ERROR_STYLE,
     )
-    ws.merge_cells(f"A{REVIEW_BANNER_ROW}:{last}{REVIEW_BANNER_ROW}")
     banner = ws[f"A{REVIEW_BANNER_ROW}"]
     banner.value = formulas.status_banner(
         [f"{REVIEW_CHECK_COLUMN}{r}" for r in range(first, last_row + 1)]
@@ -485,6 +588,22 @@ def _write_principle(
         f"ISERROR(${VALUE_COLUMN}{first})",
         *ERROR_STYLE,
     )
+    _prompt(
+        ws,
+        [f"{COMMENT_COLUMN}{first}:{COMMENT_COLUMN}{last}"],
+        HEADERS[COMMENT_COLUMN],
+        "Optional: explain your answer, or say where the evidence is. The coordinator "
+        "sees your comments next to other partners'. Press Tab to go on to the next "
+        "statement.",
+    )
+    # A reader hears the column's heading and the statement at each answer and comment.
+    _title_table(
+        wb,
+        ws,
+        principle.id,
+        (f"{NUMBER_COLUMN}{HEADER_ROW}", f"{COMMENT_COLUMN}{last}"),
+        row_titles=STATEMENT_COLUMN,
+    )
     _action_table(wb, ws, principle, last + 2, template.settings.action_rows)
     ws.freeze_panes = f"{NUMBER_COLUMN}{FIRST_QUESTION_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -495,24 +614,22 @@ def _write_principle(
     return PrincipleCells(ws.title, first, last, summary_row)
 
 
-def _across(ws: Worksheet, row: int) -> str:
-    """Merge the visible columns of a row; returns its first cell's name."""
-    ws.merge_cells(f"{VISIBLE_COLUMNS[0]}{row}:{VISIBLE_COLUMNS[-1]}{row}")
-    return f"{VISIBLE_COLUMNS[0]}{row}"
-
-
 def _principle_heading(ws: Worksheet, principle: Principle) -> None:
     """Rows 1 to 3: the name, the description, and the live score (or which statements
-    need another look)."""
-    title = ws[_across(ws, 1)]
+    need another look). No cell is merged (screen readers lose their place in merged
+    cells): the name runs on over the empty cells beside it, and the description wraps
+    in the statements' column, above the statements."""
+    title = ws[f"{NUMBER_COLUMN}1"]
     _text(title, principle.name)
     title.font = _font(18, bold=True, color=ACCENT)
     ws.row_dimensions[1].height = 30
-    about = ws[_across(ws, 2)]
+    about = ws[f"{STATEMENT_COLUMN}2"]
     _text(about, principle.description)
     about.font = _font(11, color=MUTED)
     about.alignment = WRAP_TOP
-    ws.row_dimensions[2].height = _height((principle.description, sum(WIDTHS.values()) - 2))
+    ws.row_dimensions[2].height = _paragraph_height(
+        (principle.description, WIDTHS[STATEMENT_COLUMN])
+    )
     label = ws[f"{STATEMENT_COLUMN}3"]
     label.value = "Your score for this principle (it updates as you answer):"
     label.alignment = Alignment(horizontal="right", vertical="center")
@@ -534,6 +651,11 @@ def _header_row(ws: Worksheet, row: int, labels: dict[str, str], wrap: bool = Fa
         cell.border = BOX
         if wrap:
             cell.alignment = Alignment(vertical="center", wrap_text=True)
+
+
+def _in_words(items: Sequence[str]) -> str:
+    """["a", "b", "c"] as "a, b or c"."""
+    return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else "".join(items)
 
 
 def _number_cell(ws: Worksheet, row: int, number: int) -> None:
@@ -613,16 +735,21 @@ def _dropdown(
 def _action_table(wb: Workbook, ws: Worksheet, principle: Principle, row: int, rows: int) -> None:
     """The suggested-actions table from ``row``: a heading, a line of help, a header
     row, then ``rows`` rows to type into, named ACTIONS_<principle>."""
-    heading = ws[_across(ws, row)]
+    heading = ws[f"{NUMBER_COLUMN}{row}"]
     heading.value = "Suggested actions"
     heading.font = _font(13, bold=True, color=ACCENT)
     ws.row_dimensions[row].height = 22
-    help_cell = ws[_across(ws, row + 1)]
-    help_cell.value = (
+    help_text = (
         "What would strengthen this part of the partnership? Suggest actions, "
         "who could own them and by when."
     )
+    help_cell = ws[f"{STATEMENT_COLUMN}{row + 1}"]
+    help_cell.value = help_text
     help_cell.font = _font(10, italic=True, color=MUTED)
+    help_cell.alignment = WRAP_TOP
+    ws.row_dimensions[row + 1].height = _paragraph_height(
+        (help_text, WIDTHS[STATEMENT_COLUMN]), size=10
+    )
     header = row + 2
     _header_row(ws, header, dict(zip((NUMBER_COLUMN, *ACTION_COLUMNS), ("#", *ACTION_HEADERS))))
     for n in range(1, rows + 1):
@@ -634,6 +761,23 @@ def _action_table(wb: Workbook, ws: Worksheet, principle: Principle, row: int, r
         ws.row_dimensions[r].height = 32
     span = _span(ACTION_COLUMNS[0], header + 1, ACTION_COLUMNS[-1], header + rows)
     _add_name(wb, actions_name(principle.id), ws.title, span)
+    action, owner, by_when = ACTION_COLUMNS
+    for column, title, message in (
+        (action, "Suggested action",
+         "Optional: an action that would strengthen this part of the partnership."),
+        (owner, "Who could own it", "Who could own the action on this row: a person, a "
+         "role or an organisation."),
+        (by_when, "By when", "When the action on this row could be done: a date, or "
+         "words such as 'by the next meeting'."),
+    ):  # fmt: skip
+        _prompt(ws, [f"{column}{header + 1}:{column}{header + rows}"], title, message)
+    _title_table(
+        wb,
+        ws,
+        principle.id + ACTIONS_KEY,
+        (f"{NUMBER_COLUMN}{header}", f"{ACTION_COLUMNS[-1]}{header + rows}"),
+        row_titles=action,
+    )
 
 
 # --- summary sheet ------------------------------------------------------------
@@ -649,25 +793,32 @@ def _write_summary(
     meta: WorkbookMetadata,
     cells: dict[str, PrincipleCells],
     fn: formulas.Functions,
+    note: list[str],
 ) -> None:
     for column, width in SUMMARY_WIDTHS.items():
         ws.column_dimensions[column].width = width
-    _summary_intro(ws, template, meta)
+    _summary_intro(ws, meta, note)
+    header = _summary_header_row(note)
     labels = {column: label for column, label in SUMMARY_COLUMNS.values()}
-    _header_row(ws, SUMMARY_HEADER_ROW, labels)
+    _header_row(ws, header, labels)
     for column in labels:
-        ws[f"{column}{SUMMARY_HEADER_ROW}"].alignment = Alignment(horizontal=_align(column))
+        ws[f"{column}{header}"].alignment = Alignment(horizontal=_align(column))
     for principle in template.principles:
         row = _principle_result(ws, template, principle, cells[principle.id], fn)
         _name_row(wb, ws, principle.id, row, RESULT_NAMES)
-    first = SUMMARY_HEADER_ROW + 1
+    first = header + 1
     last = first + len(template.principles) - 1
     _overall_result(ws, template, first, last, fn)
     _name_row(wb, ws, OVERALL, last + 1, OVERALL_NAMES)
     _style_results(ws, first, last + 1)
-    ws.add_chart(_radar(ws, template, first, last), f"{SUMMARY_COLUMN['name']}{last + 4}")
-    _print_setup(ws, meta, landscape=False)
+    _title_table(
+        wb, ws, SUMMARY_KEY, (_at("name", header), _at("prov", last + 1)), SUMMARY_COLUMN["name"]
+    )
+    ws.add_chart(_radar(ws, template, header, last), f"{SUMMARY_COLUMN['name']}{last + 4}")
+    # Landscape: the table and the chart print at full size, the notes at 10 points.
+    _print_setup(ws, meta, landscape=True)
     _protect(ws)
+    ws.sheet_view.selection[0].activeCell = ws.sheet_view.selection[0].sqref = _at("name", 1)
 
 
 def _align(column: str) -> str:
@@ -679,18 +830,15 @@ def _at(key: str, row: int) -> str:
     return f"{SUMMARY_COLUMN[key]}{row}"
 
 
-def _summary_intro(ws: Worksheet, template: Template, meta: WorkbookMetadata) -> None:
-    """Rows 1 to 3: the title, who and which round, and how to read the scores."""
+NOTE_SIZE = 10  # points: the explanations under titles, and the dropdowns' guidance is 9
+# The width a line of the Summary's note may take, of the table's: a font wider than
+# Calibri (LibreOffice's stand-in where Calibri is missing) still keeps it on the page.
+NOTE_ROOM = 0.85
+
+
+def _summary_note(template: Template) -> list[str]:
+    """How to read the scores, in lines that each fit across the Summary's table."""
     th = template.thresholds
-    span = f"{SUMMARY_COLUMN['name']}{{row}}:{SUMMARY_COLUMN['prov']}{{row}}"
-    for row in (1, 2, 3):
-        ws.merge_cells(span.format(row=row))
-    title, who, how = (ws[_at("name", row)] for row in (1, 2, 3))
-    title.value = "Your COUPLE summary"
-    title.font = _font(18, bold=True, color=ACCENT)
-    ws.row_dimensions[1].height = 30
-    _text(who, f"{meta.partner} · {meta.partnership_name} · {meta.round}")
-    who.font = _font(11, color=MUTED)
     points = template.engine_scale.points
     note = (
         f"Scores update as you answer. Each score is the average of your rated answers "
@@ -701,10 +849,30 @@ def _summary_intro(ws: Worksheet, template: Template, meta: WorkbookMetadata) ->
         f"{scoring.CONCERN}. A score is provisional when fewer than "
         f"{th.min_coverage:.0%} of its statements have a rated answer."
     )
-    _text(how, note)
-    how.font = _font(10, color=MUTED)
-    how.alignment = WRAP_TOP
-    ws.row_dimensions[3].height = _height((note, 120), size=10)
+    table = [column for column, _ in SUMMARY_COLUMNS.values()]
+    room = sum(excel.column_pixels(SUMMARY_WIDTHS[c]) for c in table) * NOTE_ROOM
+    return excel.break_lines(note, int(room), NOTE_SIZE)
+
+
+def _summary_header_row(note: list[str]) -> int:
+    """The Summary's table starts after the title, who, the note's lines and a blank row."""
+    return 3 + len(note) + 1
+
+
+def _summary_intro(ws: Worksheet, meta: WorkbookMetadata, note: list[str]) -> None:
+    """The title, who and which round, and how to read the scores: a line a row, each
+    running on over the empty cells beside it (a merged cell would make screen readers
+    lose their place)."""
+    title, who = ws[_at("name", 1)], ws[_at("name", 2)]
+    title.value = "Your COUPLE summary"
+    title.font = _font(18, bold=True, color=ACCENT)
+    ws.row_dimensions[1].height = 30
+    _text(who, f"{meta.partner} · {meta.partnership_name} · {meta.round}")
+    who.font = _font(11, color=MUTED)
+    for row, line in enumerate(note, start=3):
+        cell = ws[_at("name", row)]
+        _text(cell, line)
+        cell.font = _font(NOTE_SIZE, color=MUTED)
 
 
 def _principle_result(
@@ -796,32 +964,139 @@ def _style_results(ws: Worksheet, first: int, overall: int) -> None:
     highlight(ws, scores, f"ISERROR(${SUMMARY_COLUMN['score']}{first})", *ERROR_STYLE)
 
 
-def _radar(ws: Worksheet, template: Template, first: int, last: int) -> RadarChart:
+def _radar(ws: Worksheet, template: Template, header: int, last: int) -> RadarChart:
+    """The radar of the principles' scores in rows ``header`` + 1 to ``last``, with
+    alternative text that says what it shows and where the same numbers are."""
+    first = header + 1
     chart = RadarChart()
     chart.type = "marker"
     chart.style = 26
     chart.title = "Your scores by principle"
     score_col = column_index(SUMMARY_COLUMN["score"]) + 1
     name_col = column_index(SUMMARY_COLUMN["name"]) + 1
-    data = Reference(ws, min_col=score_col, min_row=SUMMARY_HEADER_ROW, max_row=last)
+    data = Reference(ws, min_col=score_col, min_row=header, max_row=last)
     labels = Reference(ws, min_col=name_col, min_row=first, max_row=last)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(labels)
+    top = template.engine_scale.points[-1].value
     chart.y_axis.scaling.min = 0
-    chart.y_axis.scaling.max = template.engine_scale.points[-1].value
+    chart.y_axis.scaling.max = top
     chart.y_axis.majorUnit = 1
     chart.y_axis.delete = False
     chart.legend = None
     chart.height = 9
     chart.width = 16
+    count = len(template.principles)
+    describe(
+        chart,
+        f"Radar chart of your score for each of the {_number_word(count)} principles, "
+        f"on a scale of 0 to {formulas.num(top)}. The same scores are in the table above "
+        f"it, at {_at('score', first)}:{_at('score', last)}, with each principle's band, "
+        "how many statements you answered and its status.",
+    )
     return chart
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                 "nine", "ten", "eleven", "twelve")  # fmt: skip
+
+
+def _number_word(n: int) -> str:
+    return _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+
+
+# --- charts' alternative text ---------------------------------------------------------
+# openpyxl has no place for a chart's alternative text (its drawing's description, what
+# screen readers read and Excel's Accessibility Checker looks for), so it is written into
+# each drawing part once the workbook's parts are made.
+
+_DESCRIPTION = "description"  # the attribute of an openpyxl chart that holds it
+_NS_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DRAWING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_FRAME_NAME = re.compile(rb"<((?:\w+:)?)graphicFrame\b.*?<\1cNvPr\b([^>]*?)(/?)>", re.DOTALL)
+_DESCR = re.compile(rb'\sdescr="[^"]*"')
+
+
+def describe(chart, text: str) -> None:
+    """Give an openpyxl ``chart`` its alternative text."""
+    setattr(chart, _DESCRIPTION, text)
+
+
+def _rels_of(parts: Mapping[str, bytes], part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id -> (type, target part)."""
+    folder, name = part.rsplit("/", 1)
+    data = parts.get(f"{folder}/_rels/{name}.rels")
+    if data is None:
+        return {}
+    found = {}
+    for rel in ElementTree.fromstring(data).iter(f"{_NS_REL}Relationship"):
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+        found[rel.get("Id", "")] = (rel.get("Type", ""), posixpath.normpath(target))
+    return found
+
+
+def sheet_drawings(parts: Mapping[str, bytes]) -> dict[str, str]:
+    """Each sheet with a drawing (by name) and its drawing part."""
+    book = ElementTree.fromstring(parts["xl/workbook.xml"])
+    rels = _rels_of(parts, "xl/workbook.xml")
+    drawings = {}
+    for sheet in book.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"):
+        _, sheet_part = rels.get(sheet.get(_R_ID, ""), ("", ""))
+        for kind, target in _rels_of(parts, sheet_part).values():
+            if kind == _DRAWING_REL:
+                drawings[sheet.get("name", "")] = target
+    return drawings
+
+
+def chart_descriptions(parts: Mapping[str, bytes]) -> dict[str, list[str]]:
+    """Each sheet's charts' alternative text, in the order of its drawing."""
+    found = {}
+    for sheet, drawing in sheet_drawings(parts).items():
+        texts = []
+        for frame in _FRAME_NAME.finditer(parts[drawing]):
+            descr = re.search(rb'\sdescr="([^"]*)"', frame.group(2))
+            texts.append(html.unescape(descr.group(1).decode()) if descr else "")
+        found[sheet] = texts
+    return found
+
+
+def describe_charts(
+    parts: Mapping[str, bytes], texts: Mapping[str, Sequence[str]]
+) -> dict[str, bytes]:
+    """``parts`` with each sheet's charts given ``texts[sheet]``, in their drawing's order
+    (an empty text leaves a chart as it was)."""
+    described = dict(parts)
+    for sheet, drawing in sheet_drawings(parts).items():
+        given = iter(texts.get(sheet, ()))
+        described[drawing] = _FRAME_NAME.sub(
+            lambda frame, given=given: _give(frame, next(given, "")), parts[drawing]
+        )
+    return described
+
+
+def _give(frame: re.Match, text: str) -> bytes:
+    """A chart's frame, as ``_FRAME_NAME`` found it, with ``text`` as its description."""
+    if not text:
+        return frame.group(0)
+    value = xml_escape(text, {'"': "&quot;", "\n": "&#10;"}).encode()
+    attributes = _DESCR.sub(b"", frame.group(2)) + b' descr="' + value + b'"'
+    head = frame.group(0)[: frame.start(2) - frame.start(0)]
+    return head + attributes + frame.group(3) + b">"
 
 
 # --- start sheet --------------------------------------------------------------
 
 
 LABEL_COLUMN, TEXT_COLUMN = "B", "C"  # the Start sheet's two columns
-START_BODY_WIDTH = 96
+START_WIDTHS = {"A": 3, LABEL_COLUMN: 24, TEXT_COLUMN: 72}
+SENDING_BACK = [
+    ("Excel or LibreOffice", "Save the file (keep it as .xlsx) and attach it to an email."),
+    ("Google Sheets", "Choose File › Download › Microsoft Excel (.xlsx), then attach the "
+     "downloaded file to an email. Please do not send a link to the sheet."),
+    ("Apple Numbers", "Choose File › Export To › Excel…, then attach the exported file."),
+]  # fmt: skip
 
 
 def _write_start(
@@ -831,18 +1106,25 @@ def _write_start(
     meta: WorkbookMetadata,
     review: bool = False,
 ) -> None:
-    for column, width in {"A": 3, LABEL_COLUMN: 24, TEXT_COLUMN: 72}.items():
+    """The Start sheet: a label in one column and its text beside it, row by row (a
+    merged cell would make screen readers lose their place, and a reader moving down the
+    texts hears each one's label). Its first lines say how to move between the cells to
+    fill in and where the statements are."""
+    for column, width in START_WIDTHS.items():
         ws.column_dimensions[column].width = width
-    ws.merge_cells(f"{LABEL_COLUMN}1:{TEXT_COLUMN}1")
     title = ws[f"{LABEL_COLUMN}1"]
     _text(title, template.title)
     title.font = _font(18, bold=True, color=ACCENT)
     ws.row_dimensions[1].height = 30
+    _start_row(ws, 2, "Getting around", _getting_around(template, review))
     row = _start_facts(ws, meta, 3)
     row = _about_you(wb, ws, row + 1)
-    row = _start_section(ws, row, "What is COUPLE?", [template.introduction])
+    sections = [1, row]  # where each part begins: a page may break before it
+    row = _start_section(ws, row, "What is COUPLE?", [("", template.introduction)])
+    sections.append(row)
     principles = [(p.name, p.description) for p in template.principles]
     row = _start_section(ws, row, "The principles", principles)
+    sections.append(row)
     unscored = " or ".join(f"“{u}”" for u in template.engine_scale.unscored)
     steps = [
         "Fill in your name and role above.",
@@ -869,31 +1151,65 @@ def _write_start(
         row,
         "How to answer",
         [
-            *(f"{n}. {step}" for n, step in enumerate(steps, start=1)),
-            "Only the yellow cells can be changed. Please do not rename or delete sheets.",
+            *((f"Step {n}", step) for n, step in enumerate(steps, start=1)),
+            ("Please note", "Only the yellow cells can be changed. Please do not rename "
+             "or delete sheets."),
         ],
-    )
-    _start_section(
+    )  # fmt: skip
+    sections.append(row)
+    last = _start_section(ws, row, "Sending it back", SENDING_BACK)
+    _title_table(
+        wb,
         ws,
-        row,
-        "Sending it back",
-        [
-            "Excel or LibreOffice: save the file (keep it as .xlsx) and attach it to an email.",
-            "Google Sheets: choose File › Download › Microsoft Excel (.xlsx), then attach the "
-            "downloaded file to an email. Please do not send a link to the sheet.",
-            "Apple Numbers: choose File › Export To › Excel…, then attach the exported file.",
-        ],
+        START_KEY,
+        (f"{LABEL_COLUMN}2", f"{TEXT_COLUMN}{last - 1}"),
+        row_titles=LABEL_COLUMN,
+        column_titles=False,
     )
-
     _print_setup(ws, meta, landscape=False)
+    _pages_by_section(ws, sections, last - 1)
     _protect(ws)
     ws.sheet_view.showGridLines = False
+    # The sheet opens on its title, which a screen reader reads first.
+    ws.sheet_view.selection[0].activeCell = ws.sheet_view.selection[0].sqref = title.coordinate
+
+
+def _getting_around(template: Template, review: bool) -> str:
+    """How to move between the cells to fill in, and where the statements are."""
+    names = [p.name for p in template.principles]
+    where = (
+        f"the {_number_word(len(names))} principle sheets, {names[0]} to {names[-1]}"
+        if len(names) > 1
+        else f"the {names[0]} sheet"
+    )
+    first = f"the “{REVIEW_SHEET}” sheet, then on " if review else ""
+    return (
+        "The cells to fill in are yellow. Press Tab to go from one to the next (on these "
+        "protected sheets Tab moves only between them) and Shift+Tab to go back. "
+        f"Ctrl+Page Down goes to the next sheet: the statements are on {first}{where}, "
+        "and your scores on the Summary sheet."
+    )
 
 
 def _label(ws: Worksheet, row: int, text: str, size: float = 11, heading: bool = False) -> None:
     cell = ws[f"{LABEL_COLUMN}{row}"]
     cell.value = text
     cell.font = _font(size, bold=True, color=ACCENT if heading else INK)
+    cell.alignment = WRAP_TOP
+
+
+def _start_row(ws: Worksheet, row: int, label: str, text: str) -> None:
+    """A label and its text beside it, wrapped, in a row as tall as they need."""
+    if label:
+        _label(ws, row, label)
+    cell = ws[f"{TEXT_COLUMN}{row}"]
+    _text(cell, text)
+    cell.font = _font()
+    cell.alignment = WRAP_TOP
+    label_height = _paragraph_height((label, START_WIDTHS[LABEL_COLUMN]), bold=True)
+    ws.row_dimensions[row].height = max(
+        label_height, _paragraph_height((text, START_WIDTHS[TEXT_COLUMN]))
+    )
 
 
 def _start_facts(ws: Worksheet, meta: WorkbookMetadata, row: int) -> int:
@@ -915,6 +1231,13 @@ def _start_facts(ws: Worksheet, meta: WorkbookMetadata, row: int) -> int:
     return row
 
 
+RESPONDENT_PROMPTS = {
+    RESPONDENT_NAME: "Type your name, so that the coordinator knows whose answers these are.",
+    RESPONDENT_ROLE: "Type your role in your organisation, for example Trustee or Manager.",
+    RESPONDENT_DATE: "Type the date you finished, for example 18 December 2026.",
+}
+
+
 def _about_you(wb: Workbook, ws: Worksheet, row: int) -> int:
     """The respondent's name, role and date, as named input cells; returns the next row."""
     _label(ws, row, "About you", 13, heading=True)
@@ -928,33 +1251,19 @@ def _about_you(wb: Workbook, ws: Worksheet, row: int) -> int:
         _input(ws[f"{TEXT_COLUMN}{row}"], fmt)
         ws.row_dimensions[row].height = 20
         _add_name(wb, name, ws.title, _abs(TEXT_COLUMN, row))
+        _prompt(ws, [f"{TEXT_COLUMN}{row}"], label, RESPONDENT_PROMPTS[name])
         row += 1
     return row
 
 
-def _start_section(
-    ws: Worksheet, row: int, title: str, paragraphs: list[str | tuple[str, str]]
-) -> int:
-    """A heading after a blank row, then one merged paragraph a row (a (lead, rest) pair
-    shows its lead in bold); returns the next row."""
+def _start_section(ws: Worksheet, row: int, title: str, items: list[tuple[str, str]]) -> int:
+    """A heading after a blank row, then a row for each (label, text) item (a label may
+    be empty); returns the next row."""
     row += 1
     _label(ws, row, title, 13, heading=True)
     row += 1
-    for paragraph in paragraphs:
-        ws.merge_cells(f"{LABEL_COLUMN}{row}:{TEXT_COLUMN}{row}")
-        cell = ws[f"{LABEL_COLUMN}{row}"]
-        if isinstance(paragraph, tuple):
-            lead, rest = paragraph
-            cell.value = CellRichText(
-                TextBlock(InlineFont(rFont=FONT, sz=11, b=True, color=INK), f"{lead}: "),
-                TextBlock(InlineFont(rFont=FONT, sz=11, color=INK), rest),
-            )
-            paragraph = f"{lead}: {rest}"
-        else:
-            _text(cell, paragraph)
-        cell.font = _font()
-        cell.alignment = WRAP_TOP
-        ws.row_dimensions[row].height = _height((paragraph, START_BODY_WIDTH))
+    for label, text in items:
+        _start_row(ws, row, label, text)
         row += 1
     return row
 
@@ -1003,6 +1312,8 @@ def workbook_parts(wb: Workbook, lite_extension: str | None = None) -> dict[str,
         name: excel_empty_cells(data) if _is_worksheet(name) else data
         for name, data in parts.items()
     }
+    texts = {ws.title: [getattr(c, _DESCRIPTION, "") for c in ws._charts] for ws in wb.worksheets}
+    parts = describe_charts(parts, texts)
     if lite_extension is None:
         return parts
     from .addin import embed_lite  # only for --embed-lite: it reads the engine's source

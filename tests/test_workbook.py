@@ -61,6 +61,19 @@ def test_names_are_workbook_scoped(wb, template):
     expected |= {"RESPONDENT_NAME", "RESPONDENT_ROLE", "RESPONDENT_DATE"}
     expected |= {formulas.ACCEPT_TEXT, formulas.ACCEPT_VALUE, formulas.SCALE_VALUES}
     expected |= {formulas.ACCEPT_TABLE}
+    # The names screen readers look for, for each table (see test_accessibility): on a
+    # principle sheet, its statements (headings in row 4, A to D) and its actions.
+    for p in template.principles:
+        last = 4 + len(p.questions)
+        first_action = last + 4  # after a blank row, the heading and a line of help
+        region = f"A4.D{last}"
+        actions = f"A{first_action}.D{first_action + template.settings.action_rows}"
+        expected |= {f"ColumnTitle_{p.id}.{region}", f"RowTitle_{p.id}.{region}"}
+        expected |= {f"ColumnTitle_{p.id}_actions.{actions}", f"RowTitle_{p.id}_actions.{actions}"}
+    summary = 3 + 3 + 1  # the title, who, three lines of how to read it, a blank row
+    expected.add(f"Title__summary.B{summary}.H{summary + len(template.principles) + 1}")
+    start = wb["Start"]
+    expected.add(f"RowTitle__start.B2.C{start.max_row}")
     assert set(wb.defined_names) == expected
     for ws in wb.worksheets:
         assert not ws.defined_names
@@ -213,8 +226,12 @@ def test_start_sheet_numbers_every_step_in_order(tmp_path, template, actions):
         path = review_workbook(tmp_path, template, [None] * actions)
     else:
         path = generate(tmp_path, partners=["A"]).workbooks[0].path
-    texts = [c.value for c in openpyxl.load_workbook(path)[START_SHEET]["B"] if c.value]
-    steps = texts[texts.index("How to answer") + 1 : texts.index("Sending it back") - 1]
-    assert [s.split(". ", 1)[0] for s in steps] == [str(n) for n in range(1, len(steps) + 1)]
-    assert ("Agreed actions" in steps[1]) == bool(actions)
+    ws = openpyxl.load_workbook(path)[START_SHEET]
+    rows = [(ws[f"B{r}"].value, ws[f"C{r}"].value) for r in range(1, ws.max_row + 1)]
+    labels = [label for label, _ in rows]
+    # Each step is a row: its number in the label column, its text beside it.
+    steps = rows[labels.index("How to answer") + 1 : labels.index("Please note")]
+    assert [label for label, _ in steps] == [f"Step {n}" for n in range(1, len(steps) + 1)]
+    assert all(text for _, text in steps)
+    assert ("Agreed actions" in steps[1][1]) == bool(actions)
     assert len(steps) == 5 + bool(actions)
