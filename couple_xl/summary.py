@@ -16,10 +16,14 @@ it opens a file, and the Data sheet is streamed, so nothing can be measured afte
 each cell's text is measured as Excel measures it (``excel.text_pixels``, XlsxWriter's
 autofit measure), each column is as wide as its widest value up to a cap past which text
 wraps, and each row is as tall as its wrapped lines. Text is left-aligned and numbers
-centred, under headings aligned the same way, in bordered tables; titles and notes are
-merged across the printed width and wrap in it. Each sheet prints on A4 at a scale that
-keeps its smallest text at 8 points or more: fitted to the page's width where that scale
-allows it, else over several pages across, repeating its first columns.
+centred, under headings aligned the same way, in bordered tables. No cell is merged, as
+screen readers lose their place in merged cells: titles and notes run on over the empty
+cells beside them, a line a row, and a table's last value runs on over the cells it
+spans. Each table's headings are named for screen readers (layout.title_names), and each
+chart has alternative text that gives its numbers or says where they are. Each sheet
+prints on A4 at a scale that keeps its smallest text at 8 points or more: fitted to the
+page's width where that scale allows it, else over several pages across, repeating its
+first columns.
 """
 
 from __future__ import annotations
@@ -51,8 +55,10 @@ from .layout import (
     INK,
     MUTED,
     column_letters,
+    title_names,
 )
 from .metadata import FORMAT, PROPERTY_PREFIX, SUMMARY
+from .report import shown
 from .report_rows import answer_rows
 from .returns import SUMMARY_TITLE
 from .streamed import StreamedRows, splice
@@ -98,8 +104,8 @@ class Styled:
 # --- styles ----------------------------------------------------------------------------
 # A style is a name from one of these tables, optionally followed by modifiers after "+"
 # ("score_bold+pair_start"). Free lines (titles, notes, headings) stand above and between
-# the tables, merged across the printed width and wrapped; table cells have borders and
-# sit at the top of their rows, text to the left and numbers centred, under headings
+# the tables, each running on over the empty cells beside it; table cells have borders
+# and sit at the top of their rows, text to the left and numbers centred, under headings
 # aligned the same way.
 
 BODY_SIZE = 11
@@ -134,6 +140,10 @@ MODIFIERS: dict[str, dict[str, Any]] = {
     # The medium edges that box the overall score and its band as one pair.
     "pair_start": {"left": 2, "left_color": f"#{ACCENT}"},
     "pair_end": {"right": 2, "right_color": f"#{ACCENT}"},
+    # A value that runs on, unwrapped, over the blank cells after it, boxed as one cell.
+    "span_start": {"right": 0, "text_wrap": False},
+    "span_middle": {"left": 0, "right": 0},
+    "span_end": {"left": 0},
 }
 PLAIN = "plain"  # a modifier: a cell of an Excel table, which draws its own lines
 HEADER_STYLES = frozenset({"header", "header_number"})
@@ -159,7 +169,7 @@ def _style(name: str) -> _Style:
                              "font_color": f"#{INK}", "valign": "top"}  # fmt: skip
     table = {"border": 1, "border_color": f"#{BORDER_COLOUR}"}
     if base in FREE_STYLES:
-        props |= {"text_wrap": True, **FREE_STYLES[base]}
+        props |= FREE_STYLES[base]
     elif base in TEXT_STYLES:
         props |= {**table, "text_wrap": True, "align": "left", **TEXT_STYLES[base]}
     elif base in NUMBER_STYLES:
@@ -229,6 +239,7 @@ ONE_LINE_HEADING = 4 / 3  # a heading this much wider than its values stays on o
 MIN_COLUMN = 36  # pixels: the narrowest column
 CHART_GAP = 16  # pixels between charts side by side
 FILTER_BUTTON = 20  # pixels: the drop-down arrow of an Excel table's heading
+CHART_NUMBERS = 4  # a chart's alternative text gives its numbers for this many series
 
 
 def printable() -> tuple[float, float]:
@@ -243,6 +254,12 @@ def printable() -> tuple[float, float]:
 def smallest_scale(points: float) -> int:
     """The smallest print scale (percent) at which text of ``points`` prints at 8 points."""
     return math.ceil(100 * MIN_PRINTED / points - 1e-9)
+
+
+# The widest a line of free text runs: a page's width at full size. Where pages go across,
+# a line keeps to the columns each page repeats, which are a quarter page or more.
+FREE_WIDTH = int(printable()[0] / 0.75 / PRINT_SLACK)
+FREE_MIN = FREE_WIDTH // 4
 
 
 class _Book:
@@ -387,8 +404,16 @@ class _Sheet:
         self._headings: list[tuple[int, int, str, _Style]] = []
         self._heading_widths: dict[int, tuple[int, int]] = {}  # longest word, whole heading
         self._spans: list[tuple[int, int, Any, str]] = []  # row, first column, value, style
-        self._free: list[tuple[int, str, str]] = []  # row, text, style
-        self._charts: list[tuple[Any, int, int]] = []  # chart, width, height (pixels)
+        # Free text: its first row, the width its rows were counted at, the text and its
+        # style; and, once laid out, each line of it: row, text, style.
+        self._free: list[tuple[int, int, str, str]] = []
+        self._lines: list[tuple[int, str, str]] = []
+        self._hidden: set[int] = set()  # rows free text did not need
+        # chart, width, height (pixels), alternative text
+        self._charts: list[tuple[Any, int, int, str]] = []
+        # The tables written so far, for screen readers' names: header row, width, the
+        # column of row titles, last row (None while the table is being written).
+        self._tables: list[list[Any]] = []
         self._known: dict[int, dict[Any, tuple[int, float]]] = {}  # measure_row's memory
         # Columns a page across must not split (a respondent's answer and comment).
         self.column_groups: list[tuple[int, int]] = []
@@ -546,18 +571,41 @@ class _Sheet:
         self._spans.append((row, col, value, style))
 
     def blank(self) -> None:
+        self._end_table()
         self.row += 1
 
-    def free(self, text: str, style: str) -> int:
-        """A line of text above or between tables, merged across the printed width."""
+    def free(self, text: str, style: str, *, in_table: bool = False) -> int:
+        """Text above or between tables (``in_table``: between a table's rows), from the
+        first column: a line a row, each running on over the empty cells beside it, broken
+        between sentences (or words) once the sheet's width is known. It takes as many
+        rows as it could need; ``finish`` hides those it does not. Returns its first row."""
+        if not in_table:
+            self._end_table()
+        st = _style(style)
+        room = self._free_room()
+        rows = len(excel.break_lines(text, room, st.size, st.bold))
         row = self.row
-        self.row += 1
-        if not self.fits(row):
-            self.rows_needed = max(self.rows_needed, row + 1)
-            return row
-        self._free.append((row, text, style))
-        self.smallest = min(self.smallest, _style(style).size)
+        if self.fits(row + rows - 1):
+            self._free.append((row, room, text, style))
+        else:
+            self.rows_needed = max(self.rows_needed, row + rows)
+        self.row += rows
+        self.smallest = min(self.smallest, st.size)
         return row
+
+    def _free_room(self) -> int:
+        """The width free text is broken to fit as it is written: a page's, or where pages
+        may go across, the most the columns each page repeats may take (a quarter page or
+        more). Once the sheet is laid out it may need fewer rows (``_lay_out_free``)."""
+        if not self.repeat_columns:
+            return FREE_WIDTH
+        first, last = self.repeat_columns
+        caps = sum(self.cap(col) for col in range(first, last + 1))
+        return max(FREE_MIN, min(FREE_WIDTH, caps))
+
+    def _end_table(self) -> None:
+        if self._tables and self._tables[-1][3] is None:
+            self._tables[-1][3] = self.row - 1
 
     def title(self, text: str, note: str | None = None) -> None:
         self.free(text, "title")
@@ -578,10 +626,14 @@ class _Sheet:
         *,
         span_last: bool = False,
         modifiers: dict[int, str] | None = None,
+        row_titles: int | None = 0,
     ) -> int:
         """A table's heading row (``numbers``: the columns of numbers, whose headings are
-        centred over them; ``modifiers``: a style modifier for some columns' headings);
-        the rows that follow are bordered to its width."""
+        centred over them; ``modifiers``: a style modifier for some columns' headings;
+        ``row_titles``: the column that names each row, for screen readers); the rows
+        that follow are bordered to its width."""
+        self._end_table()
+        self._tables.append([self.row, len(labels), row_titles, None])
         self.table_width = len(labels)
         styles = ["header_number" if col in numbers else "header" for col in range(len(labels))]
         for col, modifier in (modifiers or {}).items():
@@ -589,11 +641,12 @@ class _Sheet:
         return self.append([Styled(label, s) for label, s in zip(labels, styles)],
                            span_last=span_last)  # fmt: skip
 
-    def chart(self, chart, width: int, height: int) -> None:
+    def chart(self, chart, width: int, height: int, description: str) -> None:
         """A chart, placed below the tables once they are measured: side by side with the
-        one before where the printed width has room, else below it."""
+        one before where the printed width has room, else below it. ``description`` is
+        its alternative text, which screen readers read."""
         chart.set_size({"width": width, "height": height})
-        self._charts.append((chart, width, height))
+        self._charts.append((chart, width, height, description))
 
     def highlight(
         self,
@@ -666,36 +719,91 @@ class _Sheet:
             lines = excel.wrapped_lines(text, self.widths[col], st.size, st.bold)
             self._tall(row, lines * excel.line_points(st.size))
         for row, col, value, style in self._spans:
-            self._merge(row, col, max(col, columns - 1), value, style)
+            self._span_across(row, col, max(col, columns - 1), value, style)
         bottom, right = self._place_charts(self._chart_room(columns))
         last_row = min(max(self.row - 1, bottom, 0), limits.rows - 1)
-        first_page = self._page_setup(max(columns, right), last_row)
-        for row, text, style in self._free:
-            self._merge(row, 0, max(0, first_page - 1), text, style)
+        self._lay_out_free(columns)
+        self._page_setup(max(columns, right, self._free_reach()), last_row)
+        for row, text, style in self._lines:
+            ws.write_string(row, 0, text, self.book.format(style))
+            self._tall(row, excel.line_points(_style(style).size))
+        self._end_table()
+        self._name_tables()
         if not (self.one_page and self._one_page(last_row)):
             self._page_breaks(last_row)
         for row, points in self.heights.items():
             if points > excel.DEFAULT_ROW_POINTS and row < limits.rows:
                 ws.set_row_pixels(row, math.ceil(points / 0.75))  # a row is whole pixels
+        for row in sorted(self._hidden):
+            ws.set_row(row, None, None, {"hidden": True})
 
-    def _merge(self, row: int, first: int, last: int, value: Any, style: str) -> None:
-        """``value`` in cells ``first`` to ``last`` of ``row``, merged, as tall as its lines
-        need at their width."""
+    def _lay_out_free(self, columns: int) -> None:
+        """Break each free text into the lines it shows: as wide as a page, or as the
+        columns each page repeats where pages go across; its rows left over are hidden."""
+        room = FREE_WIDTH
+        if self.repeat_columns and self._across(self.printed_columns or columns):
+            first, last = self.repeat_columns
+            room = max(FREE_MIN, sum(self._width(col) for col in range(first, last + 1)))
+        for row, counted, text, style in self._free:
+            st = _style(style)
+            rows = len(excel.break_lines(text, counted, st.size, st.bold))
+            lines = excel.break_lines(text, room, st.size, st.bold)
+            if len(lines) > rows:  # never, as lines get no more as they widen; but be sure
+                lines = excel.break_lines(text, counted, st.size, st.bold)
+            self._lines += [(row + i, line, style) for i, line in enumerate(lines)]
+            self._hidden.update(range(row + len(lines), row + rows))
+
+    def _span_across(self, row: int, first: int, last: int, value: Any, style: str) -> None:
+        """``value`` in cell ``first`` of ``row``, running on unwrapped over blank cells to
+        ``last`` and boxed with them as one cell; where it is too wide for them, wrapped
+        in its own cell, as tall as its lines need."""
         st = _style(style)
         text = _shown(value, st.number_format)
         pixels = sum(self._width(col) for col in range(first, last + 1))
-        if text:
-            lines = excel.wrapped_lines(text, pixels, st.size, st.bold)
-            self._tall(row, lines * excel.line_points(st.size))
-        if last > first:
-            self.ws.merge_range(row, first, row, last, value, self.book.format(style))
-        else:
+        if last == first or excel.text_pixels(text, st.size, st.bold) > pixels:
+            if text:
+                lines = excel.wrapped_lines(text, self._width(first), st.size, st.bold)
+                self._tall(row, lines * excel.line_points(st.size))
             self.write(row, first, value, style)
+            return
+        self._tall(row, excel.line_points(st.size))
+        self.write(row, first, value, f"{style}+span_start")
+        for col in range(first + 1, last + 1):
+            self.write(row, col, None, f"{style}+{'span_end' if col == last else 'span_middle'}")
+
+    def _free_reach(self) -> int:
+        """How many columns the lines of free text run over: enough that the text fits in
+        them less each column's padding, which text running on over cells may not use."""
+        widest = max(
+            (excel.text_pixels(text, _style(style).size, _style(style).bold)
+             for _, text, style in self._lines),
+            default=0,
+        )  # fmt: skip
+        columns, room = 0, 0
+        while room < widest:
+            room += self._width(columns) - excel.CELL_PADDING
+            columns += 1
+        return columns
+
+    def _name_tables(self) -> None:
+        """Name each table's headings for screen readers (layout.title_names)."""
+        index = self.book.sheets.index(self) + 1
+        sheet = "'" + self.ws.name.replace("'", "''") + "'"
+        for n, (top, width, row_titles, bottom) in enumerate(self._tables, start=1):
+            if not self.fits(top) or bottom is None or bottom <= top:
+                continue
+            right = min(width, self.limits.columns) - 1
+            bottom = min(bottom, self.limits.rows - 1)
+            titles = row_titles if row_titles is None or row_titles <= right else None
+            for name, cell in title_names(f"s{index}t{n}", top, 0, bottom, right, titles):
+                self.book.wb.define_name(name, f"={sheet}!{cell}")
 
     def _width(self, col: int) -> int:
         return self.widths.get(col, excel.DEFAULT_COLUMN_PIXELS)
 
     def _height(self, row: int) -> float:
+        if row in self._hidden:
+            return 0.0
         return max(self.heights.get(row, 0.0), excel.DEFAULT_ROW_POINTS)
 
     def _column_at(self, x: float) -> tuple[int, int]:
@@ -716,7 +824,7 @@ class _Sheet:
             breaks = self._column_breaks(printed, room)
             return sum(self._width(col) for col in range(breaks[0] if breaks else printed))
         page = printable()[0] / 0.75 / PRINT_SLACK
-        return max(sum(self.widths.values()), page, *(w for _, w, _ in self._charts))
+        return max(sum(self.widths.values()), page, *(w for _, w, _, _ in self._charts))
 
     def _place_charts(self, room: float) -> tuple[int, int]:
         """Charts below the tables, side by side while they fit within ``room`` pixels,
@@ -725,10 +833,10 @@ class _Sheet:
         columns they reach."""
         if not self._charts:
             return self.row - 1, 0
-        bands: list[list[tuple[Any, int, int]]] = [[]]
+        bands: list[list[tuple[Any, int, int, str]]] = [[]]
         for chart in self._charts:
             band = [*bands[-1], chart]
-            total = sum(w for _, w, _ in band)
+            total = sum(c[1] for c in band)
             gaps = CHART_GAP * (len(band) - 1)
             if len(band) == 1 or (room - gaps) / total >= 0.75:
                 bands[-1] = band
@@ -738,28 +846,28 @@ class _Sheet:
         top, right = self.row + 1, 0
         for band in bands:
             self._blocks.append(top)
-            total = sum(w for _, w, _ in band)
+            total = sum(c[1] for c in band)
             factor = min(1.0, (room - CHART_GAP * (len(band) - 1)) / total)
             x = 0.0
-            for chart, width, height in band:
+            for chart, width, height, description in band:
                 width = int(width * factor)
                 chart.set_size({"width": width, "height": height})
                 col, offset = self._column_at(x)
                 self.ws.insert_chart(min(top, self.limits.rows - 1),
                                      min(col, self.limits.columns - 1), chart,
-                                     {"x_offset": offset})  # fmt: skip
+                                     {"x_offset": offset,
+                                      "description": description})  # fmt: skip
                 x += width + CHART_GAP
                 right = max(right, int(x) - CHART_GAP)
-            top += math.ceil(max(h for _, _, h in band) / row_px) + 1
+            top += math.ceil(max(c[2] for c in band) / row_px) + 1
         end_col, _ = self._column_at(max(0, right - 1))
         return top - 2, end_col + 1
 
-    def _page_setup(self, columns: int, last_row: int) -> int:
+    def _page_setup(self, columns: int, last_row: int) -> None:
         """A4, landscape, at a scale that prints the smallest text at 8 points or more:
         fitted to the page's width where the app's fit keeps it so, else at that smallest
         scale over pages across, breaking between column groups and repeating
-        ``repeat_columns``. Returns how many columns titles and notes may span: those of
-        the first page, or the repeated ones when pages go across."""
+        ``repeat_columns``."""
         ws = self.ws
         ws.set_paper(A4)
         ws.set_landscape()
@@ -775,7 +883,7 @@ class _Sheet:
             self.scale = fit
             ws.print_area(0, 0, last_row, max(0, printed - 1))
             ws.fit_to_pages(1, 0)
-            return printed
+            return
         self.scale = self.scale_needed
         ws.print_area(0, 0, last_row, max(0, printed - 1))
         ws.set_print_scale(self.scale)
@@ -784,11 +892,6 @@ class _Sheet:
         breaks = self._column_breaks(printed, page_px * 100 / self.scale / PRINT_SLACK)
         if breaks:
             ws.set_v_pagebreaks(breaks)
-        if self.repeat_columns:
-            # Every page across shows the repeated columns' part of a title or note: it
-            # wraps within them, so that each page shows it whole.
-            return self.repeat_columns[1] + 1
-        return breaks[0] if breaks else printed
 
     def _across(self, printed: int) -> bool:
         """Whether ``printed`` columns need pages across (at the smallest scale)."""
@@ -798,17 +901,25 @@ class _Sheet:
         return fit < self.scale_needed * PRINT_SLACK
 
     def _widen_repeated(self, columns: int) -> None:
-        """Where pages go across, widen the repeated columns to a quarter of a page: the
-        titles and notes wrap within them (see ``_page_setup``)."""
+        """Where pages go across, widen the repeated columns to a quarter of a page, and to
+        the width free text was broken to fit: the titles and notes keep within them, so
+        that each page shows them whole."""
         if not self.repeat_columns or not self._across(self.printed_columns or columns):
             return
         first, last = self.repeat_columns
         if last >= columns:
             return
         quarter = printable()[0] / 0.75 * 100 / self.scale_needed / PRINT_SLACK / 4
+        lines = [
+            excel.text_pixels(line, st.size, st.bold)
+            for _, counted, text, style in self._free
+            for st in [_style(style)]
+            for line in excel.break_lines(text, counted, st.size, st.bold)
+        ]
+        need = max(quarter, *lines)
         repeated = sum(self.widths[col] for col in range(first, last + 1))
-        if repeated < quarter:
-            self.widths[last] += math.ceil(quarter - repeated)
+        if repeated < need:
+            self.widths[last] += math.ceil(need - repeated)
 
     def _column_breaks(self, printed: int, room: float) -> list[int]:
         """Where pages across begin (each a column index), so that no page splits a column
@@ -944,6 +1055,25 @@ def _chart_text(chart, title: str, *, legend: bool = True) -> None:
         chart.set_legend({"position": "bottom", "font": {"size": CHART_TEXT}})
     else:
         chart.set_legend({"none": True})
+
+
+def _chart_words(
+    what: str,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    where: str,
+) -> str:
+    """A chart's alternative text: what it shows, its numbers (as the cells show them)
+    when it has no more than CHART_NUMBERS series, and where the same numbers are."""
+    if len(series) > CHART_NUMBERS:
+        return f"{what}; {where}."
+
+    def numbers(values: Sequence[float | None]) -> str:
+        return ", ".join(f"{name} {shown(v) or 'no score'}" for name, v in zip(categories, values))
+
+    told = "; ".join(f"{name}: {numbers(values)}" if name else numbers(values)
+                     for name, values in series)  # fmt: skip
+    return f"{what}. {told}. {where[0].upper()}{where[1:]}."
 
 
 def _axis(options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -1106,7 +1236,7 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
         sheet.header(["Partner", "Round", "Email and contact"], span_last=True)
         for partnership in dict.fromkeys(r.partnership_name for r, _ in chase):
             if len(view.partnerships) > 1:
-                sheet.free(partnership, "line")
+                sheet.free(partnership, "line", in_table=True)
             for r, m in chase:
                 if r.partnership_name == partnership:
                     who = " · ".join(v for v in (m.email, m.contact) if v) or "no email given"
@@ -1126,9 +1256,12 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
         chart = book.wb.add_chart({"type": "column"})
         # The chart leaves out Overall; and a column past the sheet's last is not there.
         last_score = min(FIRST_SCORE + len(principles), book.limits.columns) - 1
+        series: list[tuple[str, list[float | None]]] = []
         for index in chart_rounds:
             r, row = rounds[index], first + index
             name = f"{excel.fit_words(r.partnership_name, 40)} · {excel.fit_words(r.round, 20)}"
+            means = [r.principle(pid) for pid, _ in principles[: last_score - FIRST_SCORE + 1]]
+            series.append((name, [m.mean if m else None for m in means]))
             chart.add_series(
                 {
                     # XlsxWriter reads a series name starting with "=" as a reference.
@@ -1144,7 +1277,15 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
         top = max(r.template.engine_scale.values[-1] for r in rounds)
         chart.set_x_axis(_axis())
         chart.set_y_axis(_axis({"min": 0, "max": top, "major_unit": 1}))
-        sheet.chart(chart, *OVERVIEW_CHART)
+        shown_rows = f"{_cell(first, FIRST_SCORE)}:{_cell(first + len(rounds) - 1, last_score)}"
+        description = _chart_words(
+            f"Column chart of the mean score for each principle, a colour for each round, "
+            f"on a scale of 0 to {formulas.num(top)}",
+            [name for _, name in principles],
+            series,
+            f"the same means are in the table above, at {shown_rows}",
+        )
+        sheet.chart(chart, *OVERVIEW_CHART, description)
 
 
 def _chart_rounds(book: _Book, rounds: list[RoundView], first: int) -> list[int]:
@@ -1217,7 +1358,7 @@ def _comparison(book: _Book, p: PartnershipView, r: RoundView, fn: formulas.Func
     if partners:
         _comparison_bands(sheet, r, partners)
         _comparison_coverage(sheet, r, partners)
-        _radar(sheet, spans, r.template.engine_scale.values[-1], partners)
+        _radar(sheet, spans, r, partners)
     if not sheet.fits(spans.last, spans.spread):
         return  # the spreads are past the sheet's last column, reported as left out
     bars = book.wb.add_chart({"type": "bar"})
@@ -1231,13 +1372,22 @@ def _comparison(book: _Book, p: PartnershipView, r: RoundView, fn: formulas.Func
     _chart_text(bars, "Spread between partners", legend=False)
     bars.set_x_axis(_axis({"min": 0}))
     bars.set_y_axis(_axis())
-    sheet.chart(bars, *BARS_SIZE)
+    spreads = f"{_cell(spans.first, spans.spread)}:{_cell(spans.last, spans.spread)}"
+    description = _chart_words(
+        "Bar chart of the spread between partners' scores for each principle (the highest "
+        "score minus the lowest)",
+        [summary.name for summary in r.principles],
+        [("", [summary.spread for summary in r.principles])],
+        f"the spreads are in the Scores table's Spread column, at {spreads}",
+    )
+    sheet.chart(bars, *BARS_SIZE, description)
 
 
-def _radar(sheet: _Sheet, spans: _Spans, top: float, partners: list) -> None:
+def _radar(sheet: _Sheet, spans: _Spans, r: RoundView, partners: list) -> None:
     """The partners' scores as a radar: every partner, unless there are more than a chart
     can hold (or than the sheet's columns); then the first ones, and it says so."""
     book, name = sheet.book, sheet.ws.name
+    top = r.template.engine_scale.values[-1]
     shown = [i for i in range(1, spans.partners + 1) if sheet.fits(spans.last, i)]
     most = book.limits.chart_series
     title = "Scores by partner"
@@ -1249,6 +1399,8 @@ def _radar(sheet: _Sheet, spans: _Spans, top: float, partners: list) -> None:
             f"the radar shows the first {most:,} partners of {spans.partners:,} (an Excel "
             f"chart holds at most {most:,} series); the table has every partner",
         )
+    if not shown:
+        return  # the scores are past the sheet's last row or column, reported as left out
     radar = book.wb.add_chart({"type": "radar", "subtype": "with_markers"})
     for i in shown:
         radar.add_series(
@@ -1262,7 +1414,20 @@ def _radar(sheet: _Sheet, spans: _Spans, top: float, partners: list) -> None:
     _chart_text(radar, title)
     radar.set_x_axis(_axis())
     radar.set_y_axis(_axis({"min": 0, "max": top, "major_unit": 1}))
-    sheet.chart(radar, *RADAR_SIZE)
+    principles = list(r.principles)
+    scores = f"{_cell(spans.first, 1)}:{_cell(spans.last, spans.partners)}"
+    description = _chart_words(
+        f"Radar chart of each partner's score for each principle, a line for each partner, "
+        f"on a scale of 0 to {formulas.num(top)}",
+        [summary.name for summary in principles],
+        [
+            (excel.fit_words(partners[i - 1].name, 40),
+             [partners[i - 1].principle(summary.id).score for summary in principles])
+            for i in shown
+        ],
+        f"the same scores are in the Scores table, at {scores}",
+    )  # fmt: skip
+    sheet.chart(radar, *RADAR_SIZE, description)
 
 
 def _comparison_scores(
@@ -1412,7 +1577,8 @@ def _questions(book: _Book, view: AudienceView) -> None:
             for label, _ in these:
                 labels += [f"{label}: answer", f"{label}: comment"]
             spread = len(labels)
-            header_row = sheet.header([*labels, *QUESTION_AFTER], numbers=(spread,))
+            # A reader hears the statement, row by row, beside each answer and comment.
+            header_row = sheet.header([*labels, *QUESTION_AFTER], numbers=(spread,), row_titles=2)
             tables += 1
             for q in r.questions:
                 row: list[Any] = [q.principle, Styled(q.id, "id"), q.text]
@@ -1436,7 +1602,7 @@ def _question_totals(book: _Book, view: AudienceView) -> None:
     for p, r in view.latest:
         sheet.heading(f"{p.name}: {r.round}")
         header_row = sheet.header([*QUESTION_FIXED, "Mean", "Spread", "Partners", "Flag"],
-                                  numbers=(3, 4, 5))  # fmt: skip
+                                  numbers=(3, 4, 5), row_titles=2)  # fmt: skip
         for q in r.questions:
             sheet.append(
                 [
@@ -1482,7 +1648,7 @@ def _actions(book: _Book, view: AudienceView) -> None:
         header = ["Partnership", "Round", "Principle", "Action", "Owner", "By when"]
     sheet = book.sheet("Actions", caps, freeze=(4, 0))
     sheet.title("Suggested actions", "Every action partners suggested, as typed.")
-    header_row = sheet.header(header)
+    header_row = sheet.header(header, row_titles=header.index("Action"))
     sheet.repeat_rows = (header_row, header_row)
     for p in view.partnerships:
         for r in p.rounds:
@@ -1522,7 +1688,9 @@ def _progress(book: _Book, view: AudienceView) -> None:
         else:
             views = [*STATUSES, "No answer"]
             counts = range(len(fixed), len(fixed) + len(views))
-        header_row = sheet.header([*fixed, *views, "Partners differ", "Closed"], numbers=counts)
+        header_row = sheet.header(
+            [*fixed, *views, "Partners differ", "Closed"], numbers=counts, row_titles=2
+        )
         for progress in r.progress:
             a = progress.action
             row: list[Any] = [Styled(a.id, "id"), progress.principle, a.text, a.lead,
@@ -1729,7 +1897,12 @@ def _data_frame(book: _Book, title: str, table: str, first: dict[str, Any] | Non
         {
             "name": table,
             "style": "Table Style Medium 2",
-            "columns": [{"header": name} for name in DATA_COLUMNS],
+            # The headings in the summary's own colours: the style's white on mid blue
+            # is 4.0 to 1, too little contrast for 11-point text.
+            "columns": [
+                {"header": name, "header_format": book.format(f"header+{PLAIN}")}
+                for name in DATA_COLUMNS
+            ],
         },
     )
     return sheet

@@ -597,8 +597,10 @@ def test_summary_formulas_match_their_stored_values(tmp_path, round1, template, 
     def block(path: Path) -> list[list]:
         wb = openpyxl.load_workbook(path, data_only=True)
         ws = wb.worksheets[1]  # the first Compare sheet
-        rows = [list(row) for row in ws.iter_rows(min_row=6, max_row=11, values_only=True)]
+        every = [list(row) for row in ws.iter_rows(values_only=True)]
         wb.close()
+        header = next(i for i, row in enumerate(every) if row[0] == "Principle")
+        rows = every[header + 1 : header + 7]
         return [row[4:8] for row in rows]  # Mean, Spread, SD, Agreement
 
     stored = block(out)

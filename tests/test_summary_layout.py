@@ -175,21 +175,36 @@ def _table_headings(ws) -> set[tuple[int, int]]:
     return cells
 
 
+def _runs_on_to(ws, cell, last_printed: int) -> int:
+    """The last column an unwrapped, left-aligned text may show in: its own, and the empty
+    cells after it, as apps show such text running on, within the printed columns."""
+    last = cell.column
+    if not isinstance(cell.value, str) or cell.alignment.horizontal not in (None, "general",
+                                                                            "left"):  # fmt: skip
+        return last
+    while last < last_printed and ws.cell(cell.row, last + 1).value in (None, ""):
+        last += 1
+    return last
+
+
 def _misfits(path: Path) -> list[str]:
-    """Every cell whose text does not fit: wider than its column (or merged cells), or
-    wrapped onto more lines than its row is tall for."""
+    """Every cell whose text does not fit: wider than its column (or merged cells, or the
+    empty cells it runs on over), or wrapped onto more lines than its row is tall for."""
     wb = openpyxl.load_workbook(path, data_only=True)
     problems = []
     for ws in wb.worksheets:
         widths = _column_widths(ws)
         merged = _merged(ws)
         headings = _table_headings(ws)
+        last_printed = _print_range(ws)[3]
         for row in ws.iter_rows():
             for cell in row:
                 text = _shown(cell)
                 if not text:
                     continue
                 first, last = merged.get((cell.row, cell.column), (cell.column, cell.column))
+                if not cell.alignment.wrap_text and (cell.row, cell.column) not in merged:
+                    last = _runs_on_to(ws, cell, last_printed)
                 have = sum(widths.get(c, DEFAULT_WIDTH) for c in range(first, last + 1))
                 have = round(have * SCREEN_DIGIT)  # as stored: whole pixels, in 1/256ths
                 height = ws.row_dimensions[cell.row].height or DEFAULT_ROW
@@ -217,7 +232,8 @@ def test_every_name_and_number_fits_its_cell(summaries, level):
 
 
 def test_the_check_finds_a_cell_too_narrow(tmp_path):
-    """Not vacuous: the check sees text cut by its column, and wrapped text cut by its row."""
+    """Not vacuous: the check sees text cut by its column (where the cell beside it is
+    not empty to run on over), and wrapped text cut by its row."""
     import xlsxwriter
 
     path = tmp_path / "narrow.xlsx"
@@ -228,9 +244,13 @@ def test_the_check_finds_a_cell_too_narrow(tmp_path):
     ws.write(1, 1, PARTNERSHIP, wb.add_format({"text_wrap": True}))
     ws.set_row(1, 30)  # two lines; the name needs four at this width
     ws.write(2, 0, 3.7)
+    # Text runs on over an empty cell beside it, never over one that holds a value.
+    ws.write(3, 0, "Runs on over B4")
+    ws.write(4, 0, "Runs on over B5")
+    ws.write(4, 1, "x")
     wb.close()
     problems = _misfits(path)
-    assert [p.split(" ")[0] for p in problems] == ["S!A1", "S!B2"]
+    assert [p.split(" ")[0] for p in problems] == ["S!A1", "S!B2", "S!A5"]
 
 
 # --- headings over their values --------------------------------------------------------

@@ -199,8 +199,9 @@ def test_charts_with_more_series_than_excel_draws_say_so(tmp_path, template):
 
 def test_rows_and_columns_past_the_sheet_are_reported_exactly(tmp_path, template):
     """Sheets with no way to continue keep what fits and say which rows or columns are
-    left out: with 12 rows a sheet, the Questions sheet (3 title rows, a heading, a header
-    and a row for each question) keeps the first 7 questions."""
+    left out: with 12 rows a sheet, the Questions sheet (4 title rows: the title, its note
+    in two lines and a blank row; a heading, a header and a row for each question) keeps
+    the first 6 questions."""
     returns = _returns(tmp_path, template, ["A", "B"])
     out = tmp_path / "s.xlsx"
     findings = write_summary(
@@ -208,13 +209,13 @@ def test_rows_and_columns_past_the_sheet_are_reported_exactly(tmp_path, template
     )
     questions = len(template.questions)
     said = {(f.location.sheet, f.message) for f in findings}
-    assert ("Questions", f"rows 13 to {5 + questions} are left out: an Excel sheet ends at "
+    assert ("Questions", f"rows 13 to {6 + questions} are left out: an Excel sheet ends at "
             "row 12") in said  # fmt: skip
     # The returns log has 14 columns: the 14th, SHA-256 (N), is past a 13-column sheet.
     assert ("Returns log", "column N is left out: an Excel sheet ends at column M") in said
     wb = openpyxl.load_workbook(out)
     ws = wb["Questions"]
     assert ws.max_row == 12
-    assert [r[1] for r in _rows(ws)[5:]] == [q.id for _, q in template.questions[:7]]
+    assert [r[1] for r in _rows(ws)[6:]] == [q.id for _, q in template.questions[:6]]
     assert wb["Returns log"].max_column == 13
     assert audit(out) == []
