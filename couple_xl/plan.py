@@ -32,13 +32,17 @@ from .errors import CoupleError, InputError, Location, PlanError
 from .files import atomic_target, make_folder, refuse_inputs, refuse_overwrite
 from .inputs import cell_text, in_words, typed_date
 from .layout import (
+    ACCENT,
     BORDER_COLOUR,
     HEADER_COLOUR,
+    INK,
     INPUT_COLOUR,
     META_FIRST_ROW,
     META_SHEET,
     META_TITLE,
+    MUTED,
     column_letters,
+    title_names,
     wrapped_lines,
 )
 from .metadata import FORMAT, PLAN, PROPERTY_PREFIX
@@ -235,12 +239,30 @@ def _shown(row: PlanRow, names: dict[str, str]) -> list[str]:
     return values
 
 
+# Each column's width, in characters: together they print on a landscape A4 page at 84%,
+# so that the plan's 10-point text prints at 8 points or more.
+WIDTHS = (17, 13, 30, 17, 13, 11, 8, 30, 13, 12)
+BODY_SIZE = 10  # points, on screen: at least 9
+MARGIN = 0.5  # inches, left and right
+# What the meeting is asked to type, in each column it fills in: a cell's input message,
+# which Excel and LibreOffice show when it is selected and screen readers read out.
+PROMPTS = {
+    "agreed": ("Agreed?", "Choose Yes if the meeting agreed to take this action, No if not."),
+    "agreed action": ("Agreed action", "The action as agreed: reword the suggestion if you "
+                      "like, or write an action of your own on a spare row."),
+    "lead": ("Lead", "Who leads the action: a person, a role or an organisation."),
+    "due": ("Due", "When it is due: a date (31 July 2027, or 2027-07-31), or words such as "
+            "'next board meeting'."),
+    "principle": ("Principle", "Choose the principle the action on this spare row is for."),
+}  # fmt: skip
+
+
 def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
     """Write the plan workbook atomically: one table, printable on A4, the cells to fill
-    in marked as the partner workbooks mark theirs."""
+    in marked as the partner workbooks mark theirs, each with an input message."""
     import xlsxwriter
 
-    from .excel import CUSTOM_PROPERTY, cut
+    from .excel import CUSTOM_PROPERTY, break_lines, column_pixels, cut
 
     identity = _identity(latest)
     names = {p.id: p.name for p in latest.template.principles}
@@ -253,26 +275,28 @@ def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
         for key, value in identity.items():
             wb.set_custom_property(PROPERTY_PREFIX + key, cut(value, CUSTOM_PROPERTY) or "-")
         ws = wb.add_worksheet(PLAN_SHEET)
-        cell = {"text_wrap": True, "valign": "top", "font_size": 10}
+        cell = {"text_wrap": True, "valign": "top", "font_size": BODY_SIZE}
         wrap = wb.add_format(cell)
         typed = {**cell, "bg_color": f"#{INPUT_COLOUR}", "border": 1,
                  "border_color": f"#{BORDER_COLOUR}"}  # fmt: skip
         field = wb.add_format(typed)
         date_field = wb.add_format({**typed, "num_format": DATE_FORMAT, "align": "left"})
-        title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E79"})
-        note = wb.add_format({"italic": True, "font_size": 9, "font_color": "#4B5563"})
-        widths = [19, 14, 40, 18, 14, 11, 8, 40, 16, 15]
-        for col, width in enumerate(widths):
+        title = wb.add_format({"bold": True, "font_size": 14, "font_color": f"#{ACCENT}"})
+        note = wb.add_format({"italic": True, "font_size": BODY_SIZE, "font_color": f"#{MUTED}"})
+        for col, width in enumerate(WIDTHS):
             ws.set_column(col, col, width, wrap)
         ws.write_string(0, 0, f"Action plan: {latest.partnership_name}, {latest.round}", title)
+        ws.set_row(0, 21)  # a line of 14 points
         # A line a row, each running on over the empty cells beside it: a merged cell
         # would make screen readers lose their place.
-        for offset, line in enumerate(PLAN_NOTE, start=1):
+        room = sum(column_pixels(w) for w in WIDTHS)
+        lines = [line for text in PLAN_NOTE for line in break_lines(text, room, BODY_SIZE)]
+        for offset, line in enumerate(lines, start=1):
             ws.write_string(offset, 0, line, note)
-        first = 3
+        first = 1 + len(lines)
         header = wb.add_format({"bold": True, "bg_color": f"#{HEADER_COLOUR}",
-                                "text_wrap": True, "valign": "top",
-                                "font_size": 10})  # fmt: skip
+                                "font_color": f"#{INK}", "text_wrap": True,
+                                "valign": "top", "font_size": BODY_SIZE})  # fmt: skip
         ws.add_table(first, 0, first + len(rows), len(PLAN_COLUMNS) - 1, {
             "name": PLAN_TABLE,
             "style": "Table Style Light 9",
@@ -294,17 +318,24 @@ def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
                 else:
                     ws.write_string(r, col, text, form)
             # No spreadsheet app sizes a row to its wrapped text when it opens a file.
-            lines = max(wrapped_lines(v, w, 1.2) for v, w in zip(shown, widths))
-            ws.set_row(r, 13 * lines + 3)
+            needed = max(wrapped_lines(v, w, 1.2) for v, w in zip(shown, WIDTHS))
+            ws.set_row(r, 13 * needed + 3)
         agreed = COLUMN["agreed"]
         ws.data_validation(first + 1, agreed, first + len(rows), agreed, {
             "validate": "list", "source": [YES, NO],
             "error_title": "Agreed?", "error_message": "Choose Yes or No.",
+            **_prompt("agreed"),
         })  # fmt: skip
+        for name in ("agreed action", "lead", "due"):
+            c = COLUMN[name]
+            ws.data_validation(first + 1, c, first + len(rows), c,
+                               {"validate": "any", **_prompt(name)})  # fmt: skip
         _principle_list(ws, first, rows, list(names.values()))
+        _title_table(wb, first, len(rows))
         ws.freeze_panes(first + 1, 0)
         ws.set_paper(9)  # A4
         ws.set_landscape()
+        ws.set_margins(left=MARGIN, right=MARGIN)
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(first)
         ws.set_footer("&L&A&RPage &P of &N")
@@ -314,27 +345,49 @@ def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
     return path
 
 
+def _prompt(column: str) -> dict[str, str]:
+    title, message = PROMPTS[column]
+    return {"input_title": title, "input_message": message}
+
+
 def _principle_list(ws: Any, first: int, rows: list[PlanRow], names: list[str]) -> None:
     """A dropdown of the principles' names on the spare rows, where the meeting says which
     principle its own action is for. Another text is allowed, with a warning (the plan's
-    reader says which names it knows); a list Excel cannot hold is left out."""
+    reader says which names it knows); where Excel cannot hold the list, the cells take
+    any text, with the same input message."""
     spare = [first + i for i, row in enumerate(rows, start=1) if row.spare]
-    if not spare or any("," in n for n in names) or len(",".join(names)) > 255:
+    if not spare:
         return
     col = COLUMN["principle"]
+    if any("," in n for n in names) or len(",".join(names)) > 255:
+        ws.data_validation(spare[0], col, spare[-1], col,
+                           {"validate": "any", **_prompt("principle")})  # fmt: skip
+        return
     ws.data_validation(spare[0], col, spare[-1], col, {
         "validate": "list", "source": names, "error_type": "warning",
         "error_title": "Principle", "error_message": "Choose one of the principles.",
+        **_prompt("principle"),
     })  # fmt: skip
 
 
+def _title_table(wb: Any, first: int, count: int) -> None:
+    """Name the table's headings for screen readers (layout.title_names): each row is
+    told by its suggested action."""
+    sheet = f"'{PLAN_SHEET}'"
+    last = len(PLAN_COLUMNS) - 1
+    titles = COLUMN["suggested action"]
+    for name, cell in title_names("plan", first, 0, first + count, last, titles):
+        wb.define_name(name, f"={sheet}!{cell}")
+
+
+# What the due date and a spare row's principle take is in their cells' input messages.
 PLAN_NOTE = (
     "For the partners' meeting: the yellow cells are yours to fill in. Set agreed to Yes for "
     "each action you will take, reword it in agreed action if you like, and fill in lead and "
-    "due (a date, or words such as 'next board meeting').",
-    "Use the spare rows at the end for actions of your own, choosing their principle (their "
-    "ids are ready). Then give this file to couple-xl new --plan: the next round asks every "
-    "partner how each one is going.",
+    "due.",
+    "Use the spare rows at the end, whose ids are ready, for actions of your own. Then give "
+    "this file to couple-xl new --plan: the next round asks every partner how each one is "
+    "going.",
 )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from .errors import CoupleError, Location, TemplateError
 from .files import atomic_target, make_folder, refuse_overwrite
 from .inputs import cell_text
-from .layout import column_letters
+from .layout import column_letters, title_names
 from .metadata import FORMAT, PROPERTY_PREFIX, QUESTIONS
 from .templates import Template, resolve_template, template_from_data
 
@@ -98,15 +98,20 @@ def export_template(template: Template, path: Path) -> Path:
         wb.set_custom_property(PROPERTY_PREFIX + "kind", QUESTIONS)
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         questions = [[p.id, q.id, q.text, q.guidance, q.weight] for p, q in template.questions]
-        _table(wb, "questions", QUESTION_COLUMNS, questions, [14, 26, 70, 50, 8], wrap)
+        _table(wb, "questions", QUESTION_COLUMNS, questions, [14, 26, 70, 50, 8], wrap, 2)
         principles = [[p.id, p.name, p.description] for p in template.principles]
-        _table(wb, "principles", PRINCIPLE_COLUMNS, principles, [14, 20, 90], wrap)
-        _table(wb, "template", TEMPLATE_COLUMNS, _settings_rows(template), [16, 30, 60, 50], wrap)
+        _table(wb, "principles", PRINCIPLE_COLUMNS, principles, [14, 20, 90], wrap, 1)
+        settings = _settings_rows(template)
+        _table(wb, "template", TEMPLATE_COLUMNS, settings, [16, 30, 60, 50], wrap, 0)
         wb.close()
     return path
 
 
-def _table(wb, name: str, columns, rows: list[list], widths: list[int], wrap) -> None:
+def _table(
+    wb, name: str, columns, rows: list[list], widths: list[int], wrap, row_titles: int
+) -> None:
+    """A sheet holding one table: a header row, then ``rows``; its headings named for
+    screen readers (layout.title_names), each row told by its column ``row_titles``."""
     ws = wb.add_worksheet(name)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width, wrap)
@@ -114,7 +119,10 @@ def _table(wb, name: str, columns, rows: list[list], widths: list[int], wrap) ->
     for r, row in enumerate(rows, start=1):
         ws.write_row(r, 0, row)
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+    last = max(len(rows), 1)
+    ws.autofilter(0, 0, last, len(columns) - 1)
+    for title, cell in title_names(name, 0, 0, last, len(columns) - 1, row_titles):
+        wb.define_name(title, f"='{name}'!{cell}")
 
 
 def _settings_rows(t: Template) -> list[list]:

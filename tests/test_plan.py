@@ -143,6 +143,10 @@ def test_the_plan_lists_each_suggestion_once_with_spare_rows(cycle):
         "G5:G12": '"Yes,No"',
         # The spare rows choose their principle by name.
         "B8:B12": '"Commitment,Outcomes,Understanding,Processes,Leadership,Execution"',
+        # The other cells the meeting fills in take any text, with an input message.
+        "H5:H12": None,
+        "I5:I12": None,
+        "J5:J12": None,
     }
     # Consolidation skips the plan left among the returns.
     shutil.copy(plan, returns / "plan.xlsx")
