@@ -603,6 +603,12 @@ class _Sheet:
         caps = sum(self.cap(col) for col in range(first, last + 1))
         return max(FREE_MIN, min(FREE_WIDTH, caps))
 
+    def titled(self, header: int, width: int, row_titles: int | None = None) -> None:
+        """Name, for screen readers, the headings of a table in row ``header`` that
+        ``header`` did not write (an Excel table's); it runs on to the rows written next."""
+        self._end_table()
+        self._tables.append([header, width, row_titles, None])
+
     def _end_table(self) -> None:
         if self._tables and self._tables[-1][3] is None:
             self._tables[-1][3] = self.row - 1
@@ -1876,6 +1882,7 @@ def _data_frame(book: _Book, title: str, table: str, first: dict[str, Any] | Non
     """A Data sheet's frame: its table's header and first row, and the table itself."""
     sheet = book.sheet(title, DATA_CAPS, freeze=(1, 0))
     sheet.repeat_rows = (0, 0)
+    sheet.titled(0, len(DATA_COLUMNS), DATA_COLUMNS.index("Question"))
     values = list(_data_values(first)) if first else [None] * len(DATA_COLUMNS)
     # The workbook is opened with strings_to_formulas off, so every string is written as
     # text, "=" included. Every cell carries its column's style, blank or not: the
