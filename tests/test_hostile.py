@@ -474,6 +474,9 @@ def test_scores_the_partners_app_could_not_show_are_reported(corpus, tmp_path):
     """A return saved by an app that showed #VALUE! for its scores (as Gnumeric did for
     workbooks before the portable formulas): its answers still count, and the log says
     which app the partner used."""
+    import openpyxl
+
+    from tests.helpers import named_cell
     from tests.hostile_corpus import rezip, set_cell, sheet_part
 
     source = corpus.returns / "good-alpha.xlsx"
@@ -484,9 +487,14 @@ def test_scores_the_partners_app_could_not_show_are_reported(corpus, tmp_path):
         b"</Application></Properties>"
     )
 
+    # The first two principles' scores, wherever the Summary's table stands.
+    wb = openpyxl.load_workbook(source)
+    cells = [named_cell(wb, f"SCORE_{pid}").coordinate for pid in ("commitment", "outcomes")]
+
     def broken_scores(xml: bytes) -> bytes:
-        for row in (6, 7):
-            xml = set_cell(xml, f"C{row}", b'<c r="C%d" t="e"><f>1</f><v>#VALUE!</v></c>' % row)
+        for ref in cells:
+            cell = b'<c r="%s" t="e"><f>1</f><v>#VALUE!</v></c>' % ref.encode()
+            xml = set_cell(xml, ref, cell)
         return xml
 
     target = rezip(
@@ -499,7 +507,7 @@ def test_scores_the_partners_app_could_not_show_are_reported(corpus, tmp_path):
     (warning,) = [w for w in record.warnings if "could not compute" in w.message]
     assert "spreadsheet app (Gnumeric) could not compute" in warning.message
     assert "showed #VALUE! for 2 of 6 principles" in warning.message
-    assert (warning.location.sheet, warning.location.cell) == ("Summary", "C6")
+    assert (warning.location.sheet, warning.location.cell) == ("Summary", cells[0])
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-16-be"])
