@@ -313,6 +313,9 @@ def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
                 if col == COLUMN["due"] and due is not None:
                     ws.write_datetime(r, col, dt.datetime(due.year, due.month, due.day),
                                       date_field)  # fmt: skip
+                elif not text:
+                    # A blank cell, as Excel leaves one, rather than an empty string.
+                    ws.write_blank(r, col, None, date_field if col == COLUMN["due"] else form)
                 elif col == COLUMN["due"]:
                     ws.write_string(r, col, text, date_field)
                 else:

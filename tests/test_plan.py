@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -609,3 +610,18 @@ def test_a_round_with_no_counted_return_and_no_manifest_has_nothing_to_plan(tmp_
     assert result.exit_code == 0, result.output
     ids = [r["id"] for r in plan_table(tmp_path / "plan.xlsx")]
     assert ids == [expected_id(ROUND_DATE, sent.round_id, f"spare\n{n}") for n in range(1, 6)]
+
+
+def test_a_cell_left_to_fill_in_is_blank_not_an_empty_string(cycle):
+    """An empty string becomes a text cell with no text once another app saves the
+    plan (openpyxl writes it as an inline string with no string), which Excel's file
+    rules do not expect; a blank cell stays blank."""
+    _, _, plan = cycle
+    with zipfile.ZipFile(plan) as z:
+        strings = re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode(), re.S)
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    used = [int(i) for i in re.findall(r'<c [^>]*t="s"[^>]*><v>(\d+)</v>', sheet)]
+    empty = [strings[i] for i in used if re.fullmatch(r"<t[^>]*>\s*</t>|<t/>", strings[i])]
+    assert not empty
+    # The rows to fill in are still there, as styled blank cells.
+    assert re.search(r'<c r="I5" s="\d+"/>', sheet)
