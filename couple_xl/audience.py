@@ -421,10 +421,8 @@ class _Builder:
             principles=principles,
             overall=r.overall,
             overall_band=r.overall_band,
-            overall_change=(
-                None
-                if before is None or r.overall is None or before.overall is None
-                else r.overall - before.overall
+            overall_change=scoring.change_as_shown(
+                r.overall, None if before is None else before.overall
             ),
             provisional=any(p.provisional for p in principles),
             weakest=r.weakest,
@@ -558,9 +556,7 @@ def _suggested(
 
 
 def _change(mean: float | None, before: PrincipleTotals | None) -> float | None:
-    if mean is None or before is None or before.mean is None:
-        return None
-    return mean - before.mean
+    return scoring.change_as_shown(mean, None if before is None else before.mean)
 
 
 def _principle_name(template: Template, principle_id: str) -> str:

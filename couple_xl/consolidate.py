@@ -458,7 +458,9 @@ def _trend(rounds: list[RoundResult]) -> list[TrendRow]:
                 else:
                     scores[r.round] = r.principles[pid].mean if pid in r.principles else None
             present = [scores[label] for label in labels if scores[label] is not None]
-            change = present[-1] - present[-2] if len(present) >= 2 else None
+            change = None
+            if len(present) >= 2:
+                change = scoring.change_as_shown(present[-1], present[-2])
             if present:
                 rows.append(TrendRow(partner, pid, scores, change))
     return rows

@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,11 +64,7 @@ class ReportError(CoupleError):
 # --- numbers as the summary shows them ------------------------------------------------------
 
 
-def one_decimal(value: float) -> Decimal:
-    """``value`` to one decimal as Excel's ``0.0`` format shows it: from the 15
-    significant digits Excel keeps, rounded half away from zero (3.25 to 3.3, 1.15 to
-    1.2, -0.25 to -0.3), where Python's ``format`` rounds the binary value (3.2, 1.1)."""
-    return Decimal(f"{value:.15g}").quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+one_decimal = scoring.shown_score
 
 
 def shown(value: float | None) -> str:

@@ -23,6 +23,11 @@ formulas.py, the COUPLE_ functions in udfs.py and the consolidator all follow it
   real date is far off the scale and invalid, exactly as the formulas see it.
 - Text is compared whole, after normalise_text: ?, * and ~ are ordinary characters.
 - An error value (#DIV/0!, #N/A) is invalid.
+
+What a reader sees: a score is shown to one decimal, rounded half away from zero as
+Excel's 0.0 format rounds it (shown_score), and a change between two rounds is the
+difference of the scores as shown (change_as_shown), so that the numbers on a page
+always subtract: 3.8 to 4.1 is +0.3, never the +0.2 of the unrounded 3.81 and 4.06.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 STRENGTH = "Strength"
@@ -421,3 +427,18 @@ def disagree(scores: Iterable[float | None], threshold: float = 2.0) -> bool:
     """Partners disagree when the spread of their scores reaches the threshold."""
     s = spread(scores)
     return s is not None and _stable(s) >= threshold
+
+
+def shown_score(value: float) -> Decimal:
+    """``value`` to one decimal as Excel's ``0.0`` format shows it: from the 15
+    significant digits Excel keeps, rounded half away from zero (3.25 to 3.3, 1.15 to
+    1.2, -0.25 to -0.3), where Python's ``format`` rounds the binary value (3.2, 1.1)."""
+    return Decimal(f"{value:.15g}").quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def change_as_shown(now: float | None, before: float | None) -> float | None:
+    """The change from ``before`` to ``now`` as a reader can check it: the difference
+    of the two scores as shown (exact to one decimal), or None without both."""
+    if now is None or before is None:
+        return None
+    return float(shown_score(now) - shown_score(before))

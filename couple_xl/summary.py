@@ -1221,7 +1221,11 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
     first = header_row + 1
     if rounds:
         _overview_colours(sheet, rounds, first, len(header) - 1)
-    sheet.free(f"{_band_words(rounds)} Colour repeats the band; it never stands alone.", "note")
+    sheet.free(
+        f"{_band_words(rounds)} A score's colour repeats the band its number falls in; "
+        "the overall band is also written out.",
+        "note",
+    )
     for r in rounds:
         if r.progress:
             line = f"{r.partnership_name} · {r.round}: {progress_line(r.progress)}."
@@ -1249,7 +1253,8 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
                     sheet.append([m.partner, r.round, who], span_last=True)
     elif waiting := sum(r.not_returned for r in rounds):  # totals only: how many, not who
         sheet.blank()
-        sheet.free(f"{waiting} expected returns have not arrived yet.", "note")
+        returns = "return has" if waiting == 1 else "returns have"
+        sheet.free(f"{waiting} expected {returns} not arrived yet.", "note")
     unexpected = [(r, u) for r in rounds for u in r.unexpected]
     if unexpected:
         sheet.blank()

@@ -238,6 +238,9 @@ def test_a_totals_only_summary_has_no_data_or_returns_log(two_rounds, tmp_path):
     assert "Returns log" not in wb.sheetnames
     written = write_csv(view, tmp_path / "csv")
     assert [path.name for path in written] == ["scores.csv", "actions_progress.csv"]
+    # Who has not returned is not for this audience; how many is, in plain English.
+    overview = [c.value for row in wb["Overview"].iter_rows() for c in row if c.value]
+    assert "1 expected return has not arrived yet." in overview
 
 
 # --- the view itself ------------------------------------------------------------------
@@ -330,7 +333,8 @@ def test_the_round_totals_a_report_needs_by_hand(two_rounds):
     assert autumn.principle("execution").change == pytest.approx(0.5)
     assert spring.overall_change is None
     assert not spring.provisional  # every statement answered by every partner
-    assert autumn.overall_change == pytest.approx((4.0 + 5 * 3.5) / 6 - 3.0)
+    # Overall (4.0 + 5 × 3.5) / 6 = 3.583, shown 3.6; spring 3.0: the change as shown, 0.6.
+    assert autumn.overall_change == pytest.approx(0.6)
     (commitment,) = [q for q in autumn.questions if q.id == "commitment_choice"]
     assert (commitment.mean, commitment.spread, commitment.partners) == (4.0, 2.0, 2)
     assert commitment.disagree

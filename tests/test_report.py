@@ -358,6 +358,23 @@ def test_every_character_called_drawable_compiles_under_pdfua(hand, tmp_path):
     assert len(drawable()) > 5000  # Latin, Greek, Cyrillic and more
 
 
+def test_a_long_round_label_leaves_every_principle_its_width(hand, tmp_path):
+    """The scores table's change heading names the round before, whose label may run to
+    80 characters: the principles and their numbers still print whole, row by row."""
+    result, _, _ = hand
+    view = audience_view(result, Audience(PARTNERSHIP))
+    (p,) = view.partnerships
+    label = "Spring 2026 baseline review of the whole partnership, with every partner invited"
+    assert len(label) == 80
+    rounds = (*p.rounds[:-1], dataclasses.replace(p.rounds[-1], previous=label))
+    view = dataclasses.replace(view, partnerships=(dataclasses.replace(p, rounds=rounds),))
+    path = tmp_path / "long.pdf"
+    assert write_report(view, path, MADE) == []
+    lines = _lines(path)
+    for row in SCORE_ROWS:
+        assert any(line.startswith(row) for line in lines), (row, lines[:40])
+
+
 # --- the command --------------------------------------------------------------------------
 
 
@@ -418,8 +435,11 @@ def test_the_demo_writes_the_report_with_the_summarys_numbers(tmp_path):
              "leadership": "Leadership", "execution": "Execution"}  # fmt: skip
     for pid, name in names.items():
         mean, before = autumn["principles"][pid]["mean"], spring["principles"][pid]["mean"]
-        change = float(_tenths(abs(mean - before)))
-        sign = "0.0" if change == 0 else ("+" if mean > before else "\u2212") + f"{change:.1f}"
+        # The change between the two scores as printed, so that the page subtracts.
+        change = float(_tenths(mean)) - float(_tenths(before))
+        sign = "0.0" if round(change, 1) == 0 else ("+" if change > 0 else "\u2212") + (
+            f"{abs(change):.1f}"
+        )
         row = f"{name} {_tenths(mean)} {autumn['principles'][pid]['band']} {sign} " \
             f"{_tenths(autumn['principles'][pid]['spread'])}"  # fmt: skip
         assert any(line.startswith(row) for line in lines), row

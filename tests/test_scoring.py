@@ -264,3 +264,20 @@ def test_band_is_monotonic(a, b):
     order = {scoring.CONCERN: 0, scoring.DEVELOPING: 1, scoring.STRENGTH: 2}
     lo, hi = sorted((a, b))
     assert order[scoring.band(lo)] <= order[scoring.band(hi)]
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "expected"),
+    [
+        # Worked by hand: each score to one decimal, half away from zero, then subtracted.
+        (4.0595, 3.8125, 0.3),  # 4.1 - 3.8; unrounded 0.247 would show +0.2
+        (3.5, 2.75, 0.7),  # 3.5 - 2.8; unrounded 0.75 would show +0.8
+        (3.04, 3.0, 0.0),  # both show 3.0: no "+0.0" for a rise nobody can see
+        (2.25, 3.25, -1.0),  # 2.3 - 3.3
+        (1.15, 1.0, 0.2),  # 1.15 shows 1.2, as Excel rounds it
+    ],
+)
+def test_a_change_is_the_difference_of_the_scores_as_shown(now, before, expected):
+    assert scoring.change_as_shown(now, before) == pytest.approx(expected, abs=1e-12)
+    assert scoring.change_as_shown(now, None) is None
+    assert scoring.change_as_shown(None, before) is None
