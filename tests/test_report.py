@@ -437,8 +437,10 @@ def test_the_demo_writes_the_report_with_the_summarys_numbers(tmp_path):
         mean, before = autumn["principles"][pid]["mean"], spring["principles"][pid]["mean"]
         # The change between the two scores as printed, so that the page subtracts.
         change = float(_tenths(mean)) - float(_tenths(before))
-        sign = "0.0" if round(change, 1) == 0 else ("+" if change > 0 else "\u2212") + (
-            f"{abs(change):.1f}"
+        sign = (
+            "0.0"
+            if round(change, 1) == 0
+            else ("+" if change > 0 else "\u2212") + (f"{abs(change):.1f}")
         )
         row = f"{name} {_tenths(mean)} {autumn['principles'][pid]['band']} {sign} " \
             f"{_tenths(autumn['principles'][pid]['spread'])}"  # fmt: skip
