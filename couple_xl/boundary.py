@@ -29,15 +29,20 @@ the user's words (couple_xl.messages); what a library said goes in the error's d
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 import posixpath
 import re
+import struct
+import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +69,15 @@ class Limits:
 LIMITS = Limits()
 
 
+def toml() -> Any:
+    """The TOML parser: the standard library's tomllib, or tomli on Python 3.10."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
 def describe(err: BaseException) -> str:
     """A short description of an exception, its type and first line: for a finding's
     detail (shown with --debug), never for its message."""
@@ -81,8 +95,7 @@ def parser_errors() -> tuple[type[BaseException], ...]:
     from defusedxml import DefusedXmlException
     from python_calamine import CalamineError
 
-    from .templates import tomllib
-
+    tomllib = toml()
     return (
         OSError,
         EOFError,
@@ -113,8 +126,7 @@ def why_unreadable(err: BaseException) -> str:
 
     from defusedxml import DefusedXmlException
 
-    from .templates import tomllib
-
+    tomllib = toml()
     if isinstance(err, DefusedXmlException):
         return say.WHY_DTD
     if isinstance(err, json.JSONDecodeError):  # before UnicodeError: neither is the other
@@ -352,15 +364,12 @@ def _is_read_part(name: str) -> bool:
 
 @dataclass
 class Package:
-    """A workbook's checked XML parts, decompressed, by part name, and the original bytes:
-    what python-calamine reads, once every part it can reach has been checked."""
+    """A workbook's checked XML parts, decompressed, by part name: the only bytes any
+    reader of the workbook sees (python-calamine included, see open_book)."""
 
     location: Location
     parts: dict[str, bytes]
-    data: bytes
     limits: Limits = LIMITS
-    _scans: dict[str, SheetScan] = field(default_factory=dict)
-    _sheets: _SheetIndex | None = None
     _parsed: dict[str, Any] = field(default_factory=dict)
 
     def xml(self, name: str) -> Any:
@@ -373,55 +382,239 @@ class Package:
                 self._parsed[name] = parse_xml(data)
         return self._parsed[name]
 
-    def sheet_parts(self) -> dict[str, str]:
-        """Sheet name -> worksheet part name, from the workbook and its relationships."""
-        return self._index().parts
 
-    def macro_sheets(self) -> list[str]:
-        """The names of the workbook's Excel 4 macro sheets, which are never read."""
-        return list(self._index().unread)
+# --- a workbook, loaded ----------------------------------------------------------------
 
-    def reader_data(self) -> bytes:
-        """The bytes python-calamine reads: the file as it is, unless it holds sheets
-        calamine refuses to open a workbook for (Excel 4 macro sheets). Then a copy made
-        of the checked parts alone, without those sheets, which couple_xl never needs."""
-        unread = self._index().unread
-        if not unread:
-            return self.data
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
-            for name, part in self.parts.items():
-                if name == "xl/workbook.xml":
-                    part = _without_sheets(part, set(unread.values()))
-                copy.writestr(name, part)
-        return buffer.getvalue()
 
-    def _index(self) -> _SheetIndex:
-        if self._sheets is None:
-            self._sheets = _sheet_index(self)
-        return self._sheets
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet's cells, loaded by python-calamine once its grid was measured."""
 
-    def scan(self, sheet: str) -> SheetScan:
-        """The measured size, error cells and formula cells of one sheet."""
-        if sheet not in self._scans:
-            part = self.sheet_parts().get(sheet)
-            data = self.parts.get(part, b"") if part else b""
-            self._scans[sheet] = scan_sheet(data)
-        return self._scans[sheet]
+    name: str
+    # Cell values by 0-based row and column, from A1 to the last cell holding a value;
+    # a blank cell is "". An error cell is "" here too: its error is in ``errors``.
+    rows: list[list[Any]]
+    errors: dict[tuple[int, int], str]
+    scan: SheetScan = field(repr=False, compare=False)
 
-    def check_grid(self, sheet: str) -> None:
-        """Refuse a sheet whose cells span an absurd grid, before anything loads it."""
-        s = self.scan(sheet)
-        cells = s.rows * s.cols
-        if cells > self.limits.grid_cells:
-            raise ReadError(
-                f"cells are used as far as {cell_name(s.rows - 1, s.cols - 1)}, a grid of "
-                f"{cells:,} cells (couple_xl reads at most "
-                f"{self.limits.grid_cells:,} per sheet): ask the partner to delete the "
-                "rows and columns beyond their answers (Ctrl+End shows the last used cell) "
-                "and send it again",
-                Location(file=self.location.file, sheet=sheet),
-            )
+    def formula(self, row: int, col: int) -> str | None:
+        """The formula in a cell (without its "="), or None when it holds none."""
+        return self.scan.formula_at(row, col)
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a workbook's document properties say (docProps)."""
+
+    custom: dict[str, str]  # custom properties, name -> text
+    saved: dt.datetime | None  # when it was last saved, as its core properties say
+    title: str
+    application: str  # the program that last saved it
+
+
+class Book:
+    """A checked workbook, loaded: its sheets' cells, defined names and properties.
+
+    Built by open_book. Everything in it was read through the boundary's checks; a sheet
+    that could not be loaded (too large a grid, or python-calamine failing on it) is
+    refused only when it is asked for, so that a sheet a reader never needs costs nothing.
+    """
+
+    def __init__(
+        self,
+        package: Package,
+        sheet_names: list[str],
+        sheets: dict[str, Sheet | ReadError],
+        names: dict[str, str],
+        macro_sheets: list[str],
+    ) -> None:
+        self.location = package.location
+        self.sheet_names = sheet_names  # every sheet python-calamine reads, in order
+        self.names = names  # the workbook-scoped defined names, name -> reference
+        self.macro_sheets = macro_sheets  # Excel 4 macro sheets, never read
+        self._package = package
+        self._sheets = sheets
+
+    def sheet(self, name: str) -> Sheet:
+        """A sheet's cells; ReadError when that sheet could not be read."""
+        loaded = self._sheets[name]
+        if isinstance(loaded, ReadError):
+            raise loaded
+        return loaded
+
+    @cached_property
+    def document(self) -> Document:
+        """The document properties, parsed when first asked for."""
+        saved, title = _core(self._package)
+        return Document(_custom(self._package), saved, title, _application(self._package))
+
+
+def open_book(
+    data: bytes,
+    location: Location,
+    *,
+    limits: Limits = LIMITS,
+    suffix: str = "",
+    what: str = "the workbook",
+    instruction: str = RESAVE,
+    first_only: bool = False,
+) -> Book:
+    """Check a workbook (see open_package) and load it: the one way couple_xl opens one.
+
+    python-calamine is given the checked parts as an uncompressed zip, so no part is
+    decompressed twice and nothing it reads escaped the checks; each sheet is loaded
+    only after its grid is measured. ``first_only`` loads the first sheet alone.
+    Raises ReadError, located, in the words of ``what`` and ``instruction``.
+    """
+    from python_calamine import CalamineWorkbook
+
+    with guarded(location, what, instruction):
+        package = open_package(data, location, limits, suffix)
+        index = _sheet_index(package)
+        names = _defined_names(package)
+        reader = _stored_zip(_calamine_parts(package, index))
+        with _calamine(location, what, instruction):
+            book = CalamineWorkbook.from_filelike(io.BytesIO(reader))
+            sheet_names = list(book.sheet_names)
+        sheets: dict[str, Sheet | ReadError] = {}
+        for name in sheet_names[:1] if first_only else sheet_names:
+            try:
+                sheets[name] = _load_sheet(book, name, package, index, what, instruction)
+            except ReadError as err:
+                sheets[name] = err
+    return Book(package, sheet_names, sheets, names, list(index.unread))
+
+
+def _load_sheet(
+    book: Any, name: str, package: Package, index: _SheetIndex, what: str, instruction: str
+) -> Sheet:
+    part = index.parts.get(name)
+    if part is None:
+        raise ReadError(
+            f"the sheet '{name}' has no part in the workbook: it is damaged: {RESAVE}",
+            package.location,
+        )
+    where = Location(file=package.location.file, sheet=name)
+    with guarded(where, what, instruction):  # the general walk parses odd sheets as XML
+        scan = scan_sheet(package.parts.get(part, b""))
+    cells = scan.rows * scan.cols
+    if cells > package.limits.grid_cells:
+        raise ReadError(
+            f"cells are used as far as {cell_name(scan.rows - 1, scan.cols - 1)}, a grid of "
+            f"{cells:,} cells (couple_xl reads at most {package.limits.grid_cells:,} per "
+            "sheet): ask the partner to delete the rows and columns beyond their answers "
+            "(Ctrl+End shows the last used cell) and send it again",
+            where,
+        )
+    with _calamine(where, what, instruction):
+        # With skip_empty_area=False the rows start at A1, whatever the sheet's extent.
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return Sheet(name, rows, scan.errors, scan)
+
+
+@contextmanager
+def _calamine(where: Location, what: str, instruction: str) -> Iterator[None]:
+    """Only python-calamine runs in here: whatever it raises, the workbook is at fault."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, CoupleError):
+        raise
+    except BaseException as err:
+        message = say.CANNOT_READ.format(
+            what=what, why=say.WHY_SPREADSHEET, instruction=instruction
+        )
+        raise ReadError(message, where, detail=describe(err)) from err
+
+
+def _calamine_parts(package: Package, index: _SheetIndex) -> dict[str, bytes]:
+    """The checked parts python-calamine reads: the workbook without its Excel 4 macro
+    sheets (python-calamine refuses to open a workbook that has one, and couple_xl
+    never needs them), and no document properties, which it never reads."""
+    parts = {n: p for n, p in package.parts.items() if not n.startswith("docProps/")}
+    if index.unread and "xl/workbook.xml" in parts:
+        parts["xl/workbook.xml"] = _without_sheets(
+            parts["xl/workbook.xml"], set(index.unread.values())
+        )
+    return parts
+
+
+_LOCAL = struct.Struct("<4s5H3L2H")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_UTF8_NAME = 0x800
+_DOS_DATE = 0x21  # 1 January 1980, the first date a zip can say
+
+
+def _stored_zip(parts: Mapping[str, bytes]) -> bytes:
+    """A zip holding ``parts`` as they are (stored, not compressed): what python-calamine
+    reads, so that it parses the checked parts without inflating anything again."""
+    chunks: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, data in parts.items():
+        encoded = name.encode("utf-8")
+        flags = 0 if encoded.isascii() else _UTF8_NAME
+        crc, size = zlib.crc32(data), len(data)
+        head = (20, flags, 0, 0, _DOS_DATE, crc, size, size, len(encoded), 0)
+        chunks += [_LOCAL.pack(b"PK\x03\x04", *head), encoded, data]
+        central += [_CENTRAL.pack(b"PK\x01\x02", 20, *head, 0, 0, 0, 0, offset), encoded]
+        offset += _LOCAL.size + len(encoded) + size
+    directory = b"".join(central)
+    count = len(parts)
+    end = _END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), offset, 0)
+    return b"".join([*chunks, directory, end])
+
+
+def _defined_names(package: Package) -> dict[str, str]:
+    """The workbook-scoped defined names (a sheet's own are no part of any contract)."""
+    root = package.xml("xl/workbook.xml")
+    names: dict[str, str] = {}
+    if root is None:
+        return names
+    for dn in elements(root, "definedName", NS_MAIN):
+        if dn.get("localSheetId") is None and dn.text:
+            names[dn.get("name")] = dn.text
+    return names
+
+
+def _custom(package: Package) -> dict[str, str]:
+    root = package.xml("docProps/custom.xml")
+    if root is None:
+        return {}
+    props: dict[str, str] = {}
+    for prop in elements(root, "property", NS_CUSTOM):
+        if len(prop):
+            props[prop.get("name", "")] = prop[0].text or ""
+    return props
+
+
+def _core(package: Package) -> tuple[dt.datetime | None, str]:
+    """When the document says it was last saved, and its title."""
+    root = package.xml("docProps/core.xml")
+    if root is None:
+        return None, ""
+    title = root.find(f"{_NS_DC}title")
+    node = root.find(f"{_NS_DCTERMS}modified")
+    saved = None
+    if node is not None and node.text:
+        try:
+            saved = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            saved = None
+        if saved is not None and saved.tzinfo is None:
+            saved = saved.replace(tzinfo=dt.timezone.utc)
+    return saved, (title.text or "") if title is not None else ""
+
+
+def _application(package: Package) -> str:
+    """The program that last saved the workbook, as its docProps/app.xml says."""
+    root = package.xml("docProps/app.xml")
+    if root is None:
+        return ""
+    for node in root.iter():
+        if node.tag.endswith("}Application") and node.text:
+            return " ".join(node.text.split())[:100]
+    return ""
 
 
 def open_package(
@@ -470,7 +663,7 @@ def open_package(
     problem = _not_a_workbook_type(parts.get("[Content_Types].xml", b""))
     if problem:
         raise ReadError(problem, location)
-    package = Package(location, parts, data, limits)
+    package = Package(location, parts, limits)
     _check_reachable(package)
     return package
 
@@ -602,8 +795,17 @@ NS_REL = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "http://purl.oclc.org/ooxml/officeDocument/relationships",
 )
-# The package's own namespaces are the same in both.
+# Transitional and Strict. ECMA-376 and the Open XML SDK name the Strict one
+# customProperties; LibreOffice's reader also accepts custom-properties.
+NS_CUSTOM = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    "http://purl.oclc.org/ooxml/officeDocument/customProperties",
+    "http://purl.oclc.org/ooxml/officeDocument/custom-properties",
+)
+# The package's own namespaces are the same in both, and so are Dublin Core's.
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_NS_DCTERMS = "{http://purl.org/dc/terms/}"
+_NS_DC = "{http://purl.org/dc/elements/1.1/}"
 
 
 def elements(root: Any, name: str, namespaces: tuple[str, ...]) -> Iterator[Any]:
@@ -669,17 +871,7 @@ _SHEET_RID = re.compile(rb"\s(?:[A-Za-z_][\w.-]*:)id=[\"']([^\"']*)[\"']")
 # --- measuring a sheet from its XML ----------------------------------------------------
 
 _P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
-# A row's start tag, or a cell element with its body when it has one.
-_TOKEN = re.compile(
-    rb"<" + _P + rb"row\b(?P<row>[^>]*)>"
-    rb"|<(?P<p>" + _P + rb")c\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)c>)",
-    re.S,
-)
-_R_ATTR = re.compile(rb"\br=[\"']\$?([A-Za-z]{0,3})\$?(\d{1,7})[\"']")
-_TYPE_ATTR = re.compile(rb"\bt=[\"'](\w+)[\"']")
 _VALUE = re.compile(rb"<" + _P + rb"v\b[^>]*>(.*?)</" + _P + rb"v>", re.S)
-_FORMULA = re.compile(rb"<" + _P + rb"f\b[^>]*?(?:/>|>(.*?)</" + _P + rb"f>)", re.S)
-_HAS_CONTENT = re.compile(rb"<" + _P + rb"(?:v|is)\b")
 # Error and formula cells kept per sheet; a real return has a few hundred formulas.
 MAX_NOTED_CELLS = 20_000
 
@@ -712,11 +904,37 @@ class SheetScan:
         return self.formulas.get((row, col))
 
 
+# A cell's attributes after its reference, as every spreadsheet app writes them: each in
+# double quotes, none of them another reference.
+_ATTRIBUTES = rb'(?:\s+(?!r=)[\w:.-]+="[^"<]*")*'
+# A cell's start tag in the form every spreadsheet app writes (Excel, LibreOffice,
+# Google Sheets, Numbers, openpyxl): its reference first, then the attributes above, then
+# either closed at once or followed by its first child. Its letters, digits and first
+# child say all there is to know about where it is and whether it holds anything. Any
+# other start of a cell ("<c" and a space, "/" or ">") matches the second branch, with
+# no letters, and sends the sheet to the general walk (_walk_sheet).
+_CELL = re.compile(
+    rb'<c(?: r="([A-Za-z]{1,3})([0-9]{1,7})"' + _ATTRIBUTES + rb"\s*(?:/>|>\s*<(f|v|is|/c)\b)"
+    rb"|[\s/>])"
+)
+_HOLDS_SOMETHING = frozenset({b"f", b"v", b"is"})  # a cell's first child, when it holds a value
+# A cell with a namespace prefix, which python-calamine reads like any other.
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
+_PREFIX_HINT = re.compile(rb":c[\s/>]")  # a literal start: a quick first look for the above
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Za-z]{1,3})([0-9]{1,7})"(?:\s+(?!r=)[\w:.-]+="[^"<]*")*?\s+t="e"'
+    + _ATTRIBUTES
+    + rb"\s*>(.*?)</c>",
+    re.S,
+)
+_CELL_REF = re.compile(r"\$?([A-Za-z]+)\$?([0-9]+)")
+
+
 @functools.lru_cache(maxsize=64)
 def _column_formulas(letters: bytes) -> re.Pattern[bytes]:
     """Cells of one column whose first child is a formula (a formula comes first in a cell)."""
     return re.compile(
-        rb"<c\b[^>]*?\br=[\"']\$?" + letters + rb"\$?(\d+)[\"'][^>]*(?<!/)>\s*"
+        rb'<c r="(?i:' + letters + rb')([0-9]{1,7})"' + _ATTRIBUTES + rb"\s*>\s*"
         rb"<f\b[^>]*?(?:/>|>(.*?)</f>)",
         re.S,
     )
@@ -730,98 +948,200 @@ def cell_name(row: int, col: int) -> str:
     return f"{column_letters(col)}{row + 1}"
 
 
-def _column(letters: bytes) -> int:
+@functools.lru_cache(maxsize=1024)
+def _column(letters: bytes | str) -> int:
     n = 0
     for ch in letters.upper():
-        n = n * 26 + ch - 64
+        n = n * 26 + (ch if isinstance(ch, int) else ord(ch)) - 64
     return n - 1
 
 
+_ENTITY = re.compile(r"&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|(lt|gt|amp|quot|apos));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
 def _unescape(raw: bytes) -> str:
-    from xml.sax.saxutils import unescape
-
+    """XML text as a parser gives it: the five named entities and character references
+    decoded (a sheet has no document type declaration, so it can declare no others)."""
     text = raw.decode("utf-8", errors="replace")
-    return unescape(text, {"&quot;": '"', "&apos;": "'"})
+    return _ENTITY.sub(_entity, text) if "&" in text else text
 
 
-# The fast path, for sheets whose cells all carry a reference and no namespace prefix
-# (what Excel, LibreOffice, Google Sheets, Numbers and openpyxl write).
-_POSITIONAL = re.compile(rb"<[A-Za-z_][\w.-]*:c\b|<c(?=[\s/>])(?![^>]*\br=)")
-_CONTENT_REF = re.compile(
-    rb"<c\b[^>]*?\br=[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"'][^>]*(?<!/)>\s*<(f|v|is)\b"
-)
-# The same, for sheets where every cell's reference comes first (a literal start: faster).
-_LEADING_REF = re.compile(rb"<c r=\"\$?([A-Za-z]{1,3})\$?(\d{1,7})\"[^>]*(?<!/)>\s*<(f|v|is)\b")
-_ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=[\"']e[\"'][^>]*)>(.*?)</c>", re.S)
-_F_TAG = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.S)
+def _entity(m: re.Match[str]) -> str:
+    hex_code, code, name = m.groups()
+    if name:
+        return _NAMED[name]
+    number = int(hex_code, 16) if hex_code else int(code)
+    return chr(number) if number <= sys.maxunicode else m.group(0)
 
 
 def scan_sheet(data: bytes) -> SheetScan:
     """Measure a worksheet part and find its error and formula cells.
 
-    Rows and cells without a reference are placed as spreadsheet apps place them:
-    after the previous row, or the previous cell of their row.
+    Never short of the grid python-calamine would build from the same part: a sheet in
+    the form every spreadsheet app writes is measured by patterns, at C speed; any other
+    (cells without a reference, namespace prefixes, other spacing or quoting) is walked
+    by an XML parser that places cells as python-calamine does.
     """
-    # Every cell starting "<c r=" (what every app writes) needs no further look.
-    every_cell_leads_with_r = data.count(b"<c ") == data.count(b'<c r="')
-    if not every_cell_leads_with_r and _POSITIONAL.search(data):
-        return _scan_positional(data)
-    scan = SheetScan(data=data)
-    pattern = _LEADING_REF if every_cell_leads_with_r else _CONTENT_REF
-    if len(data) <= MiB:  # a list of every reference is small: measured at C speed
-        refs = pattern.findall(data)
-        letters = {x for x, _, _ in refs}
-        scan.rows = max(map(int, (d for _, d, _ in refs)), default=0)
-        formulas = [(int(d) - 1, _column(x)) for x, d, first in refs if first == b"f"]
-        if len(formulas) <= MAX_NOTED_CELLS:
-            scan.formula_cells = set(formulas)
-    else:  # a large sheet: a running maximum, so that memory stays flat
-        letters = set()
-        for m in pattern.finditer(data):
-            letters.add(m.group(1))
-            scan.rows = max(scan.rows, int(m.group(2)))
-    scan.cols = max((_column(x) + 1 for x in letters), default=0)
-    errors = _ERROR_CELL.finditer(data) if b't="e"' in data or b"t='e'" in data else ()
-    for m in errors:
-        ref = _R_ATTR.search(m.group(1))
-        value = _VALUE.search(m.group(2))
-        if ref and len(scan.errors) < MAX_NOTED_CELLS:
-            position = (int(ref.group(2)) - 1, _column(ref.group(1)))
+    scan = _scan_plain(data)
+    return scan if scan is not None else _walk_sheet(data)
+
+
+def _scan_plain(data: bytes) -> SheetScan | None:
+    """The measure of a sheet whose every cell starts as _CELL expects, else None."""
+    cells_part = _sheet_data(data)
+    if _PREFIX_HINT.search(cells_part) and _PREFIXED_CELL.search(cells_part):
+        return None
+    rows = 0
+    letters_held: set[bytes] = set()
+    formulas: list[tuple[bytes, bytes]] = []
+    for chunk in _chunks(cells_part):
+        cells = _CELL.findall(chunk)
+        if not cells:
+            continue
+        letters, digits, first = zip(*cells)
+        if b"" in letters:
+            return None
+        held_letters, held_digits = letters, digits
+        if b"" in first or b"/c" in first:  # some cells hold nothing: leave them out
+            holds = list(map(_HOLDS_SOMETHING.__contains__, first))
+            held_letters, held_digits = compress(letters, holds), compress(digits, holds)
+        # Distinct rows first: a row's cells share its number, and int() is what costs.
+        rows = max(rows, max(map(int, set(held_digits)), default=0))
+        letters_held.update(held_letters)
+        if b"f" in first and len(formulas) <= MAX_NOTED_CELLS:
+            formulas += compress(zip(digits, letters), map(b"f".__eq__, first))
+    scan = SheetScan(rows=rows, data=cells_part)
+    scan.cols = max(map(_column, letters_held), default=-1) + 1
+    if len(formulas) <= MAX_NOTED_CELLS:
+        scan.formula_cells = {(int(d) - 1, _column(x)) for d, x in formulas}
+    if b't="e"' in cells_part:
+        for m in _ERROR_CELL.finditer(cells_part):
+            if len(scan.errors) >= MAX_NOTED_CELLS:
+                break
+            value = _VALUE.search(m.group(3))
+            position = (int(m.group(2)) - 1, _column(m.group(1)))
             scan.errors[position] = _unescape(value.group(1)) if value else "#VALUE!"
     return scan
 
 
-def _scan_positional(data: bytes) -> SheetScan:
-    """The general walk, cell by cell, for sheets with unreferenced or prefixed cells."""
+def _sheet_data(data: bytes) -> bytes:
+    """The part of a sheet where python-calamine reads cells: its one sheetData element
+    when the name occurs only in that element's two tags, else the whole part."""
+    start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
+    if (
+        0 <= start < end
+        and data[start + 10 : start + 11] in (b">", b" ")
+        and (data.count(b"sheetData") == 2)
+    ):
+        return data[start:end]
+    return data
+
+
+def _chunks(data: bytes) -> Iterator[bytes]:
+    """A large part in pieces of about a MiB, each cut before a "<c" (no cell's match
+    spans one), so that the cells listed at once stay few."""
+    start = 0
+    while len(data) - start > MiB:
+        cut = data.find(b"<c", start + MiB)
+        if cut < 0:
+            break
+        yield data[start:cut]
+        start = cut
+    yield data[start:] if start else data
+
+
+def _walk_sheet(data: bytes) -> SheetScan:
+    """The general walk, element by element: a row without a reference follows the row
+    before it, and a cell without one the cell before it, as in python-calamine; every
+    cell with a child element counts as holding something, so the grid is never short."""
+    import xml.parsers.expat
+
+    from defusedxml import DTDForbidden
+
     scan = SheetScan()
-    row, next_col = -1, 0
-    for m in _TOKEN.finditer(data):
-        row_attrs = m.group("row")
-        if row_attrs is not None:
-            ref = _R_ATTR.search(row_attrs)
-            row = int(ref.group(2)) - 1 if ref and not ref.group(1) else row + 1
-            next_col = 0
-            continue
-        attrs, body = m.group("attrs"), m.group("body")
-        ref = _R_ATTR.search(attrs)
-        if ref and ref.group(1):
-            r, col = int(ref.group(2)) - 1, _column(ref.group(1))
-        else:
-            r, col = max(row, 0), next_col
-        next_col = col + 1
-        if not body:
-            continue
-        formula = _FORMULA.search(body)
-        if formula is None and not _HAS_CONTENT.search(body):
-            continue
-        scan.rows = max(scan.rows, r + 1)
-        scan.cols = max(scan.cols, col + 1)
-        if len(scan.errors) + len(scan.formulas) >= MAX_NOTED_CELLS:
-            continue
-        kind = _TYPE_ATTR.search(attrs)
-        if kind and kind.group(1) == b"e":
-            value = _VALUE.search(body)
-            scan.errors[(r, col)] = _unescape(value.group(1)) if value else "#VALUE!"
-        if formula is not None:
-            scan.formulas[(r, col)] = _unescape(formula.group(1) or b"")
+    walk = _Walk(scan)
+    parser = xml.parsers.expat.ParserCreate()
+
+    def refuse(name: str, sysid: str | None, pubid: str | None, *_: Any) -> None:
+        raise DTDForbidden(name, sysid, pubid)
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.StartElementHandler = walk.start
+    parser.EndElementHandler = walk.end
+    parser.CharacterDataHandler = walk.text
+    parser.buffer_text = True
+    parser.Parse(data, True)
     return scan
+
+
+class _Walk:
+    """The state of _walk_sheet: where the next row and cell go, and the cell inside."""
+
+    def __init__(self, scan: SheetScan) -> None:
+        self.scan = scan
+        self.row = self.col = 0
+        self.cell: tuple[int, int] | None = None  # the cell being read
+        self.error = False  # it is an error cell
+        self.held = False  # it has a child element
+        self.depth = 0  # elements open inside it
+        self.capture: str | None = None  # "v" or "f": the child whose text is kept
+        self.parts: list[str] = []
+        self.value: str | None = None
+        self.formula: str | None = None
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]
+        if self.cell is not None:
+            self.depth += 1
+            self.held = True
+            if self.depth == 1 and local in ("v", "f") and self.capture is None:
+                self.capture, self.parts = local, []
+        elif local == "row":
+            ref = attrs.get("r", "").strip()
+            if ref.isascii() and ref.isdigit():
+                self.row = int(ref) - 1
+        elif local == "c":
+            m = _CELL_REF.fullmatch(attrs.get("r", "").strip())
+            if m:
+                self.col = _column(m.group(1))
+                self.cell = (int(m.group(2)) - 1, self.col)
+            else:
+                self.cell = (self.row, self.col)
+            self.error = attrs.get("t") == "e"
+            self.held, self.depth, self.value, self.formula = False, 0, None, None
+
+    def end(self, name: str) -> None:
+        if self.cell is None:
+            if name.rpartition(":")[2] == "row":
+                self.row, self.col = self.row + 1, 0
+            return
+        if self.depth:
+            if self.depth == 1 and self.capture is not None:
+                text = "".join(self.parts)
+                if self.capture == "v" and self.value is None:
+                    self.value = text
+                elif self.capture == "f" and self.formula is None:
+                    self.formula = text
+                self.capture = None
+            self.depth -= 1
+            return
+        self._close()
+
+    def text(self, data: str) -> None:
+        if self.capture is not None:
+            self.parts.append(data)
+
+    def _close(self) -> None:
+        scan, (row, col) = self.scan, self.cell
+        self.cell = None
+        self.col = col + 1
+        if not self.held:
+            return
+        scan.rows, scan.cols = max(scan.rows, row + 1), max(scan.cols, col + 1)
+        if len(scan.errors) + len(scan.formulas) >= MAX_NOTED_CELLS:
+            return
+        if self.error:
+            scan.errors[(row, col)] = self.value or "#VALUE!"
+        if self.formula is not None:
+            scan.formulas[(row, col)] = self.formula

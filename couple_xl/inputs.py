@@ -12,7 +12,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from .boundary import LIMITS, guarded, open_package, read_file
+from .boundary import LIMITS, open_book, read_file
 from .errors import InputError, Location
 from .metadata import MAX_NAME, control_character
 
@@ -314,20 +314,13 @@ def workbook_tables(
 ) -> dict[str, list[list[Any]]]:
     """Every sheet's cell values (or the first sheet's), read through the read boundary:
     the same package checks and limits as returns. Blank cells are ""."""
-    from python_calamine import CalamineWorkbook
-
     where = Location(file=path)
     data = read_file(path, LIMITS.file_bytes, what)
-    with guarded(where, what, instruction):
-        package = open_package(data, where)
-        book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
-        if not book.sheet_names:
-            raise InputError(f"{what} has no sheets", where)
-        tables = {}
-        for sheet in book.sheet_names[:1] if first_only else book.sheet_names:
-            package.check_grid(sheet)
-            tables[sheet] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return tables
+    book = open_book(data, where, what=what, instruction=instruction, first_only=first_only)
+    if not book.sheet_names:
+        raise InputError(f"{what} has no sheets", where)
+    names = book.sheet_names[:1] if first_only else book.sheet_names
+    return {sheet: book.sheet(sheet).rows for sheet in names}
 
 
 def sheet_named(tables: dict[str, Any], name: str) -> str | None:

@@ -12,11 +12,9 @@ are never trusted: every score is recomputed by the engine.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -28,21 +26,8 @@ from pydantic import ValidationError
 from . import excel, scoring
 from . import messages as say
 from .actions import ACTION_ID, STATUSES, ActionView, AgreedAction, status_of
-from .boundary import (
-    LIMITS,
-    NS_MAIN,
-    RESAVE,
-    Limits,
-    Package,
-    cell_name,
-    describe,
-    elements,
-    guarded,
-    open_package,
-    read_file,
-)
+from .boundary import LIMITS, Book, Limits, cell_name, describe, guarded, open_book, read_file
 from .errors import (
-    CoupleError,
     Finding,
     Location,
     NotAReturn,
@@ -99,16 +84,6 @@ MAX_CELL_TEXT = 32_767
 # The title XlsxWriter gives every summary, before summaries carried couple.kind.
 SUMMARY_TITLE = "COUPLE partnership summary"
 FRESH_COPY = "send the partner a fresh copy of their workbook (or re-make it with `couple-xl new`)"
-
-# Transitional and Strict (see boundary.NS_MAIN). ECMA-376 and the Open XML SDK name the
-# Strict one customProperties; LibreOffice's reader also accepts custom-properties.
-NS_CUSTOM = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
-    "http://purl.oclc.org/ooxml/officeDocument/customProperties",
-    "http://purl.oclc.org/ooxml/officeDocument/custom-properties",
-)
-_NS_DCTERMS = "{http://purl.org/dc/terms/}"
-_NS_DC = "{http://purl.org/dc/elements/1.1/}"
 
 
 class CellError(str):
@@ -263,111 +238,34 @@ def typed_value(value: Any) -> Any:
     return value
 
 
-class _Sheets:
-    """Cell values of every sheet, read once with python-calamine from the checked
-    package; error cells as CellError, from the sheet XML (calamine reads them as "")."""
+class _Cells:
+    """The cells of a loaded book by sheet, row and column: a blank cell as None and an
+    error cell as CellError (python-calamine reads it as "")."""
 
-    def __init__(self, package: Package) -> None:
-        from python_calamine import CalamineWorkbook
-
-        self.package = package
-        with self._calamine():
-            self.book = CalamineWorkbook.from_filelike(io.BytesIO(package.reader_data()))
-            self.names = list(self.book.sheet_names)
-        self._rows: dict[str, list[list[Any]]] = {}
-
-    @contextlib.contextmanager
-    def _calamine(self, sheet: str | None = None):
-        """Only python-calamine runs in here: whatever it raises, the workbook is at fault."""
-        try:
-            yield
-        except (KeyboardInterrupt, SystemExit, CoupleError):
-            raise
-        except BaseException as err:
-            where = Location(file=self.package.location.file, sheet=sheet)
-            message = say.CANNOT_READ.format(
-                what="the workbook", why=say.WHY_SPREADSHEET, instruction=RESAVE
-            )
-            raise ReadError(message, where, detail=describe(err)) from err
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.names = book.sheet_names
+        self.present = frozenset(book.sheet_names)
 
     def rows(self, sheet: str) -> list[list[Any]]:
-        if sheet not in self._rows:
-            if sheet not in self.package.sheet_parts():
-                raise ReadError(
-                    f"the sheet '{sheet}' has no part in the workbook: it is damaged: {RESAVE}",
-                    self.package.location,
-                )
-            self.package.check_grid(sheet)
-            # With skip_empty_area=False the rows start at A1, whatever the sheet's extent.
-            with self._calamine(sheet):
-                ws = self.book.get_sheet_by_name(sheet)
-                self._rows[sheet] = ws.to_python(skip_empty_area=False)
-        return self._rows[sheet]
+        return self.book.sheet(sheet).rows
 
     def value(self, sheet: str, row: int, col: int) -> Any:
-        error = self.package.scan(sheet).errors.get((row, col))
+        loaded = self.book.sheet(sheet)
+        error = loaded.errors.get((row, col))
         if error is not None:
             return CellError(error)
-        rows = self.rows(sheet)
-        if row >= len(rows) or col >= len(rows[row]):
-            return None
-        value = rows[row][col]
-        return None if value == "" else value
+        rows = loaded.rows
+        if row < len(rows):
+            cells = rows[row]
+            if col < len(cells):
+                value = cells[col]
+                return None if value == "" else value
+        return None
 
     def formula(self, sheet: str, row: int, col: int) -> str | None:
         """The formula in a cell (without its "="), or None when it holds none."""
-        return self.package.scan(sheet).formula_at(row, col)
-
-
-def _workbook_names(package: Package) -> dict[str, str]:
-    root = package.xml("xl/workbook.xml")
-    names = {}
-    for dn in elements(root, "definedName", NS_MAIN):
-        # Only workbook-scoped names belong to the contract.
-        if dn.get("localSheetId") is None and dn.text:
-            names[dn.get("name")] = dn.text
-    return names
-
-
-def _custom_properties(package: Package) -> dict[str, str]:
-    root = package.xml("docProps/custom.xml")
-    if root is None:
-        return {}
-    props = {}
-    for prop in elements(root, "property", NS_CUSTOM):
-        name = prop.get("name", "")
-        if name.startswith(PROPERTY_PREFIX) and len(prop):
-            props[name.removeprefix(PROPERTY_PREFIX)] = prop[0].text or ""
-    return props
-
-
-def _core(package: Package) -> tuple[dt.datetime | None, str]:
-    """When the document says it was last saved, and its title."""
-    root = package.xml("docProps/core.xml")
-    if root is None:
-        return None, ""
-    title = root.find(f"{_NS_DC}title")
-    node = root.find(f"{_NS_DCTERMS}modified")
-    saved = None
-    if node is not None and node.text:
-        try:
-            saved = dt.datetime.fromisoformat(node.text.strip().replace("Z", "+00:00"))
-        except ValueError:
-            saved = None
-        if saved is not None and saved.tzinfo is None:
-            saved = saved.replace(tzinfo=dt.timezone.utc)
-    return saved, (title.text or "") if title is not None else ""
-
-
-def _application(package: Package) -> str:
-    """The program that last saved the workbook, as its docProps/app.xml says."""
-    root = package.xml("docProps/app.xml")
-    if root is None:
-        return ""
-    for node in root.iter():
-        if node.tag.endswith("}Application") and node.text:
-            return " ".join(node.text.split())[:100]
-    return ""
+        return self.book.sheet(sheet).formula(row, col)
 
 
 def _text(value: Any) -> str:
@@ -377,11 +275,11 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _hidden_sheet(sheets: _Sheets) -> tuple[str | None, dict[str, str]]:
+def _hidden_sheet(sheets: _Cells) -> tuple[str | None, dict[str, str]]:
     """The key/value table of the metadata sheet, wherever it is."""
     candidates = [META_SHEET] + [s for s in sheets.names if s != META_SHEET]
     for name in candidates:
-        if name not in sheets.names:
+        if name not in sheets.present:
             continue
         rows = sheets.rows(name)
         if not rows or not str(rows[0][0] if rows[0] else "").startswith(META_TITLE):
@@ -556,7 +454,7 @@ def _kind(props: dict[str, str], table: dict[str, str], title: str, where: Locat
 class _Finder:
     """Finds cells by defined name, or by the hidden question-id cells."""
 
-    def __init__(self, sheets: _Sheets, names: dict[str, str], template: Template) -> None:
+    def __init__(self, sheets: _Cells, names: dict[str, str], template: Template) -> None:
         self.sheets = sheets
         self.names = names
         self.qids = {q.id for _, q in template.questions}
@@ -566,7 +464,7 @@ class _Finder:
     def named(self, name: str) -> CellRef | None:
         text = self.names.get(name)
         ref = parse_ref(text) if text else None
-        if ref is None or ref.sheet not in self.sheets.names:
+        if ref is None or ref.sheet not in self.sheets.present:
             return None
         return ref
 
@@ -617,18 +515,18 @@ def read_return(
         with guarded(where, "the file"):
             modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
     with guarded(where, "the workbook"):
-        package = open_package(data, where, limits, path.suffix)
-        return _Reader(path, package, template_override).read(
+        book = open_book(data, where, limits=limits, suffix=path.suffix)
+        return _Reader(path, book, template_override).read(
             hashlib.sha256(data).hexdigest(), modified or dt.datetime.now(dt.timezone.utc)
         )
 
 
 class _Reader:
-    """The steps of reading one checked package into a ReturnRecord."""
+    """The steps of reading one checked, loaded workbook into a ReturnRecord."""
 
-    def __init__(self, path: Path, package: Package, override: Template | None) -> None:
+    def __init__(self, path: Path, book: Book, override: Template | None) -> None:
         self.path = path
-        self.package = package
+        self.book = book
         self.override = override
         self.warnings: list[Finding] = []
         self.app = ""
@@ -642,13 +540,17 @@ class _Reader:
         self.warnings.append(Finding(message, location, severity))
 
     def read(self, sha256: str, modified: dt.datetime) -> ReturnRecord:
-        package, path = self.package, self.path
-        names = _workbook_names(package)
-        props = _custom_properties(package)
-        self.app = _application(package)
-        saved, title = _core(package)
-        sheets = _Sheets(package)
-        macros = package.macro_sheets()
+        book, path = self.book, self.path
+        document = book.document
+        props = {
+            name.removeprefix(PROPERTY_PREFIX): text
+            for name, text in document.custom.items()
+            if name.startswith(PROPERTY_PREFIX)
+        }
+        self.app = document.application
+        saved, title = document.saved, document.title
+        sheets = _Cells(book)
+        macros = book.macro_sheets
         if macros:
             names_said = ", ".join(f"'{name}'" for name in macros)
             self.warn(say.MACRO_SHEET.format(count=len(macros), names=names_said), self.at())
@@ -657,7 +559,7 @@ class _Reader:
         meta = _metadata(props, table, Location(file=path, sheet=meta_sheet), self.warnings)
         template = self._template(table, meta, meta_sheet)
 
-        finder = _Finder(sheets, names, template)
+        finder = _Finder(sheets, book.names, template)
         answers, comments, cells = self._answers(template, finder, sheets)
 
         def named_text(name: str) -> str:
@@ -697,7 +599,7 @@ class _Reader:
         )
 
     def _views(
-        self, agreed: list[AgreedAction], finder: _Finder, sheets: _Sheets, partner: str
+        self, agreed: list[AgreedAction], finder: _Finder, sheets: _Cells, partner: str
     ) -> dict[str, ActionView]:
         """This return's view of each agreed action. Text that is not a listed status is
         kept as typed, with a warning, and counts as no view."""
@@ -752,7 +654,7 @@ class _Reader:
         return embedded
 
     def _answers(
-        self, template: Template, finder: _Finder, sheets: _Sheets
+        self, template: Template, finder: _Finder, sheets: _Cells
     ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
         answers: dict[str, Any] = {}
         comments: dict[str, str] = {}
@@ -788,7 +690,7 @@ class _Reader:
                 self._check_length(comment, self.at(comment_ref))
         return answers, comments, cells
 
-    def _answer(self, qid: str, ref: CellRef, sheets: _Sheets) -> Any:
+    def _answer(self, qid: str, ref: CellRef, sheets: _Cells) -> Any:
         """The value an answer cell shows. A formula's saved result counts, with a
         warning; an error value is kept as a CellError (an invalid answer)."""
         value = sheets.value(ref.sheet, ref.row, ref.col)
@@ -823,7 +725,7 @@ class _Reader:
         self,
         assessment: Assessment,
         finder: _Finder,
-        sheets: _Sheets,
+        sheets: _Cells,
         cells: dict[str, str],
     ) -> None:
         unseen: list[tuple[CellRef, CellError]] = []  # scores the partner's app could not show
@@ -872,7 +774,7 @@ class _Reader:
             )
 
 
-def _actions(template: Template, finder: _Finder, sheets: _Sheets) -> list[Action]:
+def _actions(template: Template, finder: _Finder, sheets: _Cells) -> list[Action]:
     actions = []
     for principle in template.principles:
         ref = finder.named(actions_name(principle.id))

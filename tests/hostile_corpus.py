@@ -368,13 +368,22 @@ def shared_strings(c: Corpus, target: Path, doctype: bytes, use: bytes) -> Path:
     return target
 
 
-def far_corner(ref: str) -> Callable[[Corpus, Path], Path]:
+def far_corner(ref: str, cell: bytes = b'<c r="%s" t="inlineStr"><is><t>x</t></is></c>'):
+    """A cell holding text at ``ref``; ``cell`` spells it (with %s for the reference)."""
     row = re.sub(r"[A-Z]", "", ref).encode()
-    cell = b'<row r="%s"><c r="%s" t="inlineStr"><is><t>x</t></is></c></row>' % (
-        row,
-        ref.encode(),
-    )
-    return _sheet_edit(lambda x: add_rows(x, cell))
+    cells = b'<row r="%s">%s</row>' % (row, cell % ref.encode())
+    return _sheet_edit(lambda x: add_rows(x, cells))
+
+
+# A far cell spelt in ways that spreadsheet apps do not write but that python-calamine
+# reads all the same (it would then try to build the whole grid, and the process dies):
+# the start tag split by a line break, a namespace prefix, a comment before the value.
+FAR_CELL_SPELLINGS = {
+    "split-tag": b'<c\nr="%s" t="inlineStr"><is><t>x</t></is></c>',
+    "prefixed": b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    b' r="%s" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>',
+    "comment-first": b'<c r="%s" t="inlineStr"><!-- a note --><is><t>x</t></is></c>',
+}
 
 
 def junk_rows(c: Corpus, target: Path) -> Path:
@@ -798,6 +807,10 @@ CASES: list[Case] = [
     Case("bad-utf8.xlsx", bad_utf8, REJECTED, RESAVE),
     Case("far-corner.xlsx", far_corner("XFD1048576"), REJECTED, "XFD1048576"),
     Case("far-down.xlsx", far_corner("D1048576"), REJECTED, "H1048576"),
+    *(
+        Case(f"far-corner-{name}.xlsx", far_corner("XFD1048576", cell), REJECTED, "XFD1048576")
+        for name, cell in FAR_CELL_SPELLINGS.items()
+    ),
     Case("truncated.xlsx", truncated_zip, REJECTED, "cut short"),
     Case("empty.xlsx", bytes_case(b""), REJECTED, "empty (0 bytes)"),
     Case(

@@ -576,9 +576,9 @@ def test_a_large_part_is_read_whole_and_a_bomb_refused_early(monkeypatch):
     assert boundary.open_package(_zip_with(part), Location(), limits).parts
 
 
-def test_the_sheet_scan_measures_the_same_with_either_pattern():
-    # Where every cell leads with its reference the scan uses a literal-start pattern;
-    # the general one must measure the same sheet the same way.
+def test_the_sheet_scan_measures_the_same_with_either_way():
+    # A sheet in the form every app writes is measured by patterns; the general walk (an
+    # XML parser, cell by cell) must measure the same sheet the same way.
     from couple_xl import boundary
 
     sheet = (
@@ -587,22 +587,108 @@ def test_the_sheet_scan_measures_the_same_with_either_pattern():
         b'<is><t>x</t></is></c><c r="E7" s="1">\n  <f t="shared" si="0"/><v>1</v></c>'
         b'<c r="F9" t="e"><v>#N/A</v></c><c r="AA3" s="4"></c></row></sheetData></worksheet>'
     )
-    fast = boundary.scan_sheet(sheet)
-    assert fast.formula_cells == {(0, 2), (6, 4)}
-    general = boundary._CONTENT_REF.findall(sheet)
-    assert boundary._LEADING_REF.findall(sheet) == general
+    fast, walked = boundary.scan_sheet(sheet), boundary._walk_sheet(sheet)
+    assert fast.data is not None  # measured by the patterns, not walked
+    assert fast.formula_cells == {(0, 2), (6, 4)} == set(walked.formulas)
     # By hand: values in A..F (AA3 is empty), as far down as row 9.
-    assert (fast.rows, fast.cols) == (9, 6)
-    assert fast.errors == {(8, 5): "#N/A"}
-    assert fast.formula_at(0, 2) == "SUM(1,2)"
-    assert fast.formula_at(6, 4) == ""
-    assert fast.formula_at(0, 1) is None
+    for scan in (fast, walked):
+        assert (scan.rows, scan.cols) == (9, 6)
+        assert scan.errors == {(8, 5): "#N/A"}
+        assert scan.formula_at(0, 2) == "SUM(1,2)"
+        assert scan.formula_at(6, 4) == ""
+        assert scan.formula_at(0, 1) is None
+
+
+# Cells python-calamine places as far as Z50 (each measured by building the workbook and
+# loading it with python-calamine), in spellings that spreadsheet apps do not write. The
+# scan must never measure less: it refuses the grid before python-calamine builds it.
+ODD_CELLS = {
+    "a line break in the tag": (b'<row r="50"><c\nr="Z50"><v>2</v></c></row>', (50, 26)),
+    "a namespace prefix": (
+        b'<row r="50"><x:c xmlns:x="urn:x" r="Z50"><x:v>2</x:v></x:c></row>',
+        (50, 26),
+    ),
+    "a comment before the value": (
+        b'<row r="50"><c r="Z50"><!-- x --><v>2</v></c></row>',
+        (50, 26),
+    ),
+    "a > in another attribute": (b'<row r="50"><c r="Z50" s=">"><v>2</v></c></row>', (50, 26)),
+    "spaces around =": (b'<row r="50"><c r = "Z50"><v>2</v></c></row>', (50, 26)),
+    "r= inside another attribute": (
+        b'<row r="50"><c foo="r=\'B2\'" r="Z50"><v>2</v></c></row>',
+        (50, 26),
+    ),
+    "a reference given twice": (b'<row r="50"><c r="B1" r="Z50"><v>2</v></c></row>', None),
+    "a cell placed after one with a reference": (
+        b'<row r="50"><c r="Y50"><v>2</v></c><c><v>3</v></c></row>',
+        (50, 26),
+    ),
+    "a row placed after the row before": (b"<row><c><v>2</v></c></row>", (2, 1)),
+}
+
+
+@pytest.mark.parametrize("body", ODD_CELLS.values(), ids=list(ODD_CELLS))
+def test_an_odd_spelling_of_a_cell_is_never_measured_short(body):
+    import xml.parsers.expat
+
+    from couple_xl import boundary
+    from couple_xl.errors import Location, ReadError
+
+    cells, grid = body
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row>' + cells + b"</sheetData></worksheet>"
+    )
+    if grid is None:  # python-calamine takes the last reference; XML allows only one
+        with pytest.raises(xml.parsers.expat.ExpatError):
+            boundary.scan_sheet(sheet)
+        # ...and the workbook is refused, in words, before python-calamine sees it.
+        book = boundary.open_book(_workbook_with(sheet), Location())
+        with pytest.raises(ReadError) as refused:
+            book.sheet("S")
+        assert "cannot read the workbook" in refused.value.message
+        return
+    scan = boundary.scan_sheet(sheet)
+    assert scan.rows >= grid[0]
+    assert scan.cols >= grid[1]
+
+
+def _workbook_with(sheet: bytes) -> bytes:
+    """A one-sheet workbook ("S") whose sheet part is ``sheet``."""
+    import io as _io
+
+    ns = b"http://schemas.openxmlformats.org"
+    buffer = _io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "_rels/.rels",
+            b'<Relationships xmlns="' + ns + b'/package/2006/relationships"><Relationship '
+            b'Id="rId1" Type="' + ns + b'/officeDocument/2006/relationships/officeDocument"'
+            b' Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            b'<workbook xmlns="'
+            + ns
+            + b'/spreadsheetml/2006/main" xmlns:r="'
+            + ns
+            + b'/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1"'
+            b' r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            b'<Relationships xmlns="' + ns + b'/package/2006/relationships"><Relationship '
+            b'Id="rId1" Type="' + ns + b'/officeDocument/2006/relationships/worksheet" '
+            b'Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return buffer.getvalue()
 
 
 def test_formulas_are_found_without_the_shortcut(monkeypatch):
-    # The single pass notes which cells start with a formula only for sheets up to a MiB
-    # with at most MAX_NOTED_CELLS formulas; past either, each asked-about column is
-    # searched instead. Both ways must find the same formulas, placed by hand here.
+    # The measuring notes which cells start with a formula (a large sheet a MiB at a time)
+    # when there are at most MAX_NOTED_CELLS of them; past that, each asked-about column
+    # is searched instead. Both ways must find the same formulas, placed by hand here.
     from couple_xl import boundary
 
     def sheet(padding: bytes) -> bytes:
@@ -617,8 +703,7 @@ def test_formulas_are_found_without_the_shortcut(monkeypatch):
     large = boundary.scan_sheet(sheet(b"x" * boundary.MiB))
     monkeypatch.setattr(boundary, "MAX_NOTED_CELLS", 2)
     many = boundary.scan_sheet(sheet(b"text"))
-    assert small.formula_cells == {(0, 0), (3, 1), (3, 3)}
-    assert large.formula_cells is None
+    assert small.formula_cells == {(0, 0), (3, 1), (3, 3)} == large.formula_cells
     assert many.formula_cells is None
     for scan in (small, large, many):
         assert (scan.rows, scan.cols) == (4, 4)
