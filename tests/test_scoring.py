@@ -251,6 +251,25 @@ def test_normalise_text_is_idempotent(text):
     assert all(ord(ch) >= 32 for ch in once)
 
 
+def _normalised_step_by_step(text: str) -> str:
+    """The clean-up as normalise_text's docstring describes it, one step at a time."""
+    text = "".join(ch for ch in text if ord(ch) >= 32)
+    text = text.replace("\u00a0", " ")
+    for apostrophe in ("\u2019", "\u2018"):
+        text = text.replace(apostrophe, "'")
+    return " ".join(part for part in text.split(" ") if part).lower()
+
+
+@given(
+    st.text(
+        st.one_of(st.characters(), st.sampled_from(" \u00a0\u2019\u2018\u2003\t\n\x00\x1f\x7f")),
+        max_size=40,
+    )
+)
+def test_normalise_text_is_its_steps_in_one_pass(text):
+    assert scoring.normalise_text(text) == _normalised_step_by_step(text)
+
+
 @given(st.sampled_from(STANDARD_SCALE.choices), st.sampled_from([str.upper, str.lower, str.title]))
 def test_case_and_spacing_never_change_an_answer(choice, case):
     typed = read_answer(f"  {case(choice)} ")
