@@ -18,13 +18,11 @@ import datetime as dt
 import enum
 import math
 import os
-import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import messages as say
 from . import scoring
@@ -33,9 +31,12 @@ from .boundary import describe
 from .errors import CoupleError, Finding, InputError, Location, NotAReturn, Severity
 from .files import resolved
 from .mail import EMAIL_SUFFIXES, open_email
-from .metadata import MANIFEST_SUFFIX, Manifest, ManifestPartner, read_manifest
+from .metadata import MANIFEST_SUFFIX, read_manifest
 from .returns import SPREADSHEET_SUFFIXES, ReturnRecord, read_return
 from .templates import Template
+
+if TYPE_CHECKING:
+    from .metadata import Manifest, ManifestPartner
 
 
 class Verdict(str, enum.Enum):
@@ -504,6 +505,8 @@ def read_one(path: Path, template: Template | None = None, **source) -> ReadOutc
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as err:  # a bug of ours: the file is rejected, the run goes on
+        import traceback
+
         detail = f"{describe(err)}\n{traceback.format_exc()}"
         return ReadOutcome(finding=_internal_error(path, AN_INTERNAL_ERROR, detail))
 
@@ -523,6 +526,10 @@ def _read_all(paths: list[Path], template: Template | None) -> Iterator[tuple[Pa
         for path in paths:
             yield path, read_one(path, template)
         return
+    # Imported here: a few files (`check`, most of all) never start a pool.
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         pool = ProcessPoolExecutor(workers)
     except (OSError, NotImplementedError):  # no process pool on this host
@@ -545,6 +552,9 @@ def _read_all(paths: list[Path], template: Template | None) -> Iterator[tuple[Pa
 
 
 def _read_isolated(path: Path, template: Template | None) -> ReadOutcome:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         with ProcessPoolExecutor(1) as single:
             return single.submit(_read_job, (path, template)).result()

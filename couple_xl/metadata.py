@@ -1,26 +1,26 @@
-"""What identifies a workbook (its metadata) and a round (its manifest)."""
+"""What identifies a workbook (its metadata) and a round (its manifest).
+
+A workbook's metadata is plain, frozen data (WorkbookMetadata), made only from values
+that pass its rules. The rules are stated in couple_xl/schemas.py as pydantic models,
+which put every mistake in words; metadata that `new` wrote is vouched for by a plain
+check here, which accepts only what the rules accept, exactly as they would take it, so
+that reading returns needs no pydantic. A manifest is read and written through its
+pydantic model, Manifest (imported from here, built on first use).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    StringConstraints,
-    TypeAdapter,
-    ValidationError,
-    model_validator,
-)
+from typing import TYPE_CHECKING, Any
 
 from .errors import Location, ReadError
-from .files import name_refusal, plain_name_problem
+
+if TYPE_CHECKING:
+    from .schemas import Manifest, ManifestPartner
 
 FORMAT = "couple_xl/1"
 # Prefix of the custom document properties that carry the metadata.
@@ -40,12 +40,16 @@ KINDS = (RETURN, SUMMARY, PLAN, QUESTIONS)
 MAX_NAME = 200  # partner names
 MAX_PARTNERSHIP_NAME = 300  # shortened with "…" where Excel allows less (page headers)
 MAX_LABEL = 80  # round labels
+MAX_CONTACT = 320
+MAX_GENERATOR = 100
 PARTNERSHIP_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_PARTNERSHIP_ID = 40
 RETURN_ID = r"^[0-9a-f]{32}$"
 ROUND_ID = RETURN_ID  # random at `new`, or derived for rounds sent before round ids
 TEMPLATE_ID = r"^[a-z][a-z0-9_]{0,39}$"
 TEMPLATE_VERSION = r"^\d+(\.\d+){0,2}$"
+MAX_TEMPLATE_VERSION = 20
+SHA256 = r"^[0-9a-f]{64}$"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
@@ -55,43 +59,13 @@ def control_character(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _plain_text(text: str) -> str:
+def plain_text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a name or label couple_xl writes, or None."""
     if control_character(text) is not None:
-        raise ValueError("contains a control character (a tab, line break or similar)")
+        return "contains a control character (a tab, line break or similar)"
     if text != " ".join(text.split()):
-        raise ValueError("has spaces at its ends or two spaces in a row")
-    return text
-
-
-def _name(max_length: int, min_length: int = 1):
-    return Annotated[
-        str,
-        StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(_plain_text),
-    ]
-
-
-def _pattern(pattern: str, max_length: int = 64):
-    return Annotated[str, StringConstraints(pattern=pattern, max_length=max_length)]
-
-
-PartnershipId = _pattern(PARTNERSHIP_ID, MAX_PARTNERSHIP_ID)
-Name = _name(MAX_NAME)
-PartnershipName = _name(MAX_PARTNERSHIP_NAME)
-Label = _name(MAX_LABEL)
-
-
-def _plain_file_name(name: str) -> str:
-    problem = plain_name_problem(name)
-    if problem is not None:
-        raise ValueError(name_refusal(name, problem))
-    return name
-
-
-# A file name written inside a file: a plain name in that file's folder, never a path.
-FileName = Annotated[str, AfterValidator(_plain_file_name)]
-
-_DATETIME = TypeAdapter(dt.datetime)
+        return "has spaces at its ends or two spaces in a row"
+    return None
 
 
 def derived_round_id(partnership_id: str, round_label: str, created: dt.datetime) -> str:
@@ -102,91 +76,207 @@ def derived_round_id(partnership_id: str, round_label: str, created: dt.datetime
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _with_round_id(data: Any) -> Any:
-    """``data`` with its round id derived when it has none (see derived_round_id); left
-    as it is when the fields it is derived from are themselves wrong (they are reported)."""
-    if not isinstance(data, dict) or data.get("round_id"):
-        return data
-    try:
-        created = _DATETIME.validate_python(data.get("created"))
-        derived = derived_round_id(str(data["partnership_id"]), str(data["round"]), created)
-    except (ValidationError, KeyError):
-        return data
-    return {**data, "round_id": derived}
+class MetadataProblem(ValueError):
+    """Metadata its rules refuse: the key path, and the first problem in words."""
+
+    def __init__(self, key: str, message: str, detail: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+        self.detail = detail  # what pydantic said, for --debug
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WorkbookMetadata(_Model):
+@dataclass(frozen=True, init=False)
+class WorkbookMetadata:
     """Identity of one partner's workbook. Stored twice in every workbook: as custom
     document properties and on a very-hidden sheet, because LibreOffice turns
-    very-hidden into plain hidden when it re-saves, and either copy may be edited."""
+    very-hidden into plain hidden when it re-saves, and either copy may be edited.
 
-    format: Literal["couple_xl/1"] = FORMAT
-    kind: Literal["return"] = RETURN
-    template_id: _pattern(TEMPLATE_ID)
-    template_version: _pattern(TEMPLATE_VERSION, 20)
-    template_sha256: _pattern(r"^[0-9a-f]{64}$")
-    partnership_id: PartnershipId
-    partnership_name: PartnershipName
-    partner: Name
-    round: Label
+    Made from keyword values that must pass the rules (schemas.WorkbookMetadata), as
+    they give them (a date given as text becomes a date); raises MetadataProblem."""
+
+    format: str
+    kind: str
+    template_id: str
+    template_version: str
+    template_sha256: str
+    partnership_id: str
+    partnership_name: str
+    partner: str
+    round: str
     round_date: dt.date
-    due_date: dt.date | None = None
-    contact: _name(320, 0) = ""
-    return_id: _pattern(RETURN_ID)
+    due_date: dt.date | None
+    contact: str
+    return_id: str
     created: dt.datetime
-    generator: _name(100)
+    generator: str
     # The round's own identity, shared by every workbook of one `new`; action ids are
     # derived from it. Returns made before it existed get it derived from `created`.
-    round_id: _pattern(ROUND_ID)
+    round_id: str
 
-    @model_validator(mode="before")
+    def __init__(self, **values: Any) -> None:
+        for key, value in _validated(values).items():
+            object.__setattr__(self, key, value)
+
     @classmethod
-    def derive_round_id(cls, data: Any) -> Any:
-        return _with_round_id(data)
+    def validate(cls, data: dict[str, Any]) -> WorkbookMetadata:
+        """Metadata from a mapping of field names to values; raises MetadataProblem."""
+        return cls(**data)
 
     def as_strings(self) -> dict[str, str]:
-        """Every field as text, in field order; '' for a missing value."""
+        """Every field as text, in field order, as the rules write it; '' for a missing
+        value."""
+        from .schemas import WorkbookMetadata as Rules
+
+        model = Rules.model_construct(**{f.name: getattr(self, f.name) for f in fields(self)})
         out = {}
-        for key, value in self.model_dump(mode="json").items():
+        for key, value in model.model_dump(mode="json").items():
             out[key] = "" if value is None else str(value)
         return out
 
 
-class ManifestPartner(_Model):
-    partner: Name
-    return_id: _pattern(RETURN_ID)
-    file: FileName
-    email: str = ""
-    contact: str = ""
+FIELDS = tuple(f.name for f in fields(WorkbookMetadata))
+_DEFAULTS = {"format": FORMAT, "kind": RETURN, "due_date": None, "contact": ""}
+_REQUIRED = frozenset(FIELDS) - _DEFAULTS.keys() - {"round_id"}
 
 
-class Manifest(_Model):
-    """Written beside the workbooks by `couple-xl new`: who is expected to return what."""
+def _validated(values: dict[str, Any]) -> dict[str, Any]:
+    """The values of every field, as the rules give them; raises MetadataProblem."""
+    checked = _checked(values)
+    if checked is not None:
+        return checked
+    from .schemas import ValidationError
+    from .schemas import WorkbookMetadata as Rules
 
-    format: Literal["couple_xl/1"] = FORMAT
-    partnership_id: PartnershipId
-    partnership_name: PartnershipName
-    round: Label
-    round_date: dt.date
-    due_date: dt.date | None = None
-    contact: str = ""
-    template_id: str
-    template_version: str
-    created: dt.datetime
-    partners: list[ManifestPartner]
-    round_id: _pattern(ROUND_ID)  # as in the workbooks; derived for older manifests
+    try:
+        model = Rules.model_validate(values)
+    except ValidationError as err:
+        key, message = validation_problem(err)
+        raise MetadataProblem(key, message, str(err)) from None
+    return {key: getattr(model, key) for key in FIELDS}
 
-    @model_validator(mode="before")
-    @classmethod
-    def derive_round_id(cls, data: Any) -> Any:
-        return _with_round_id(data)
 
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+# --- the plain check: what the rules accept, unchanged ----------------------------------
+#
+# As in templates.py: True only for values the rules would take exactly as they are
+# (dates in ISO form become dates, as the rules make them); anything else is left to
+# the rules.
+
+_PATTERNS = {
+    "template_id": (re.compile(TEMPLATE_ID), 64),
+    "template_version": (re.compile(TEMPLATE_VERSION, re.ASCII), MAX_TEMPLATE_VERSION),
+    "template_sha256": (re.compile(SHA256), 64),
+    "partnership_id": (re.compile(PARTNERSHIP_ID), MAX_PARTNERSHIP_ID),
+    "return_id": (re.compile(RETURN_ID), 64),
+    "round_id": (re.compile(ROUND_ID), 64),
+}
+_NAMES = {
+    "partnership_name": (1, MAX_PARTNERSHIP_NAME),
+    "partner": (1, MAX_NAME),
+    "round": (1, MAX_LABEL),
+    "contact": (0, MAX_CONTACT),
+    "generator": (1, MAX_GENERATOR),
+}
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Seconds, with a fraction of up to six digits, and an offset (or none): what the rules
+# and the standard library read alike.
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def _checked(values: dict[str, Any]) -> dict[str, Any] | None:
+    """Every field's value when the plain check vouches for ``values``, else None."""
+    if not values.keys() <= set(FIELDS) or not values.keys() >= _REQUIRED:
+        return None
+    out = {**_DEFAULTS, **values}
+    if out["format"] != FORMAT or out["kind"] != RETURN:
+        return None
+    if type(out["format"]) is not str or type(out["kind"]) is not str:
+        return None
+    for key in ("round_date", "due_date"):
+        value = out[key]
+        if value is None and key == "due_date":
+            continue
+        date = _date(value)
+        if date is None:
+            return None
+        out[key] = date
+    created = _datetime(out["created"])
+    if created is None:
+        return None
+    out["created"] = created
+    if not out.get("round_id"):
+        if type(out["partnership_id"]) is not str or type(out["round"]) is not str:
+            return None
+        out["round_id"] = derived_round_id(out["partnership_id"], out["round"], created)
+    for key, (pattern, longest) in _PATTERNS.items():
+        value = out[key]
+        if type(value) is not str or len(value) > longest or not pattern.fullmatch(value):
+            return None
+    for key, (shortest, longest) in _NAMES.items():
+        value = out[key]
+        if type(value) is not str or not shortest <= len(value) <= longest:
+            return None
+        if not _unicode(value) or plain_text_problem(value) is not None:
+            return None
+    return {key: out[key] for key in FIELDS}
+
+
+def _unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _date(value: Any) -> dt.date | None:
+    if type(value) is dt.date:
+        return value
+    if type(value) is str and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _datetime(value: Any) -> dt.datetime | None:
+    if type(value) is dt.datetime:
+        return value
+    if type(value) is not str:
+        return None
+    m = _ISO_DATETIME.fullmatch(value)
+    if m is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value[: m.start(1)] if m.group(1) else value)
+    except ValueError:
+        return None
+    offset = m.group(1)
+    if offset == "Z":
+        return moment.replace(tzinfo=dt.timezone.utc)
+    if offset:
+        hours, minutes = int(offset[1:3]), int(offset[4:6])
+        if hours > 23 or minutes > 59:
+            return None
+        sign = -1 if offset[0] == "-" else 1
+        delta = dt.timedelta(hours=hours, minutes=minutes) * sign
+        return moment.replace(tzinfo=dt.timezone(delta))
+    return moment
+
+
+def __getattr__(name: str) -> Any:
+    # The manifest's models are pydantic's: built only when a manifest is read or written.
+    if name in ("Manifest", "ManifestPartner"):
+        from . import schemas
+
+        return getattr(schemas, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # pydantic's own kinds of problem, in words (its messages quote patterns and types).
@@ -200,7 +290,7 @@ _PROBLEM_WORDS = {
 }
 
 
-def validation_problem(err: ValidationError) -> tuple[str, str]:
+def validation_problem(err: Any) -> tuple[str, str]:
     """The key path (``partners[0].file``) and message of a pydantic error's first
     problem, in words: our own validators' messages as they are, pydantic's replaced by
     what they mean."""
@@ -227,6 +317,7 @@ MANIFEST_FILES = (
 def read_manifest(path: str | Path) -> Manifest:
     """Read a manifest through the read boundary; ReadError says where it is wrong."""
     from .boundary import LIMITS, guarded, read_file
+    from .schemas import Manifest, ValidationError
 
     path = Path(path)
     where = Location(file=path)
@@ -246,3 +337,21 @@ def read_manifest(path: str | Path) -> Manifest:
                 Location(file=path, key=None if key == "(top level)" else key),
                 detail=str(err),
             ) from None
+
+
+__all__ = [
+    "FIELDS",
+    "FORMAT",
+    "KINDS",
+    "MANIFEST_FILES",
+    "MANIFEST_SUFFIX",
+    "PROPERTY_PREFIX",
+    "Manifest",
+    "ManifestPartner",
+    "MetadataProblem",
+    "WorkbookMetadata",
+    "control_character",
+    "derived_round_id",
+    "read_manifest",
+    "validation_problem",
+]

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from . import excel, scoring
 from . import messages as say
 from .actions import ACTION_ID, STATUSES, ActionView, AgreedAction, status_of
@@ -60,12 +58,13 @@ from .layout import (
     status_name,
 )
 from .metadata import (
+    FIELDS,
     FORMAT,
     KINDS,
     PROPERTY_PREFIX,
     RETURN,
+    MetadataProblem,
     WorkbookMetadata,
-    validation_problem,
 )
 from .templates import Assessment, Template, template_from_data
 
@@ -121,15 +120,13 @@ class CellRef:
 @functools.lru_cache(maxsize=4096)
 def parse_ref(text: str) -> CellRef | None:
     """Parse a defined name's reference such as 'My sheet'!$C$5 or Summary!$B$2:$D$6."""
-    from xlsxwriter.utility import xl_cell_to_rowcol
-
     m = _REF.match(text.strip())
     if not m:
         return None
     sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
-    row, col = xl_cell_to_rowcol(f"{m.group(3)}{m.group(4)}")
+    row, col = int(m.group(4)) - 1, column_index(m.group(3))
     last_row, last_col = (
-        xl_cell_to_rowcol(f"{m.group(5)}{m.group(6)}") if m.group(5) else (row, col)
+        (int(m.group(6)) - 1, column_index(m.group(5))) if m.group(5) else (row, col)
     )
     return CellRef(sheet, row, col, last_row, last_col)
 
@@ -368,7 +365,7 @@ def _metadata(
     where: Location,
     warnings: list[Finding],
 ) -> WorkbookMetadata:
-    fields = set(WorkbookMetadata.model_fields)
+    fields = set(FIELDS)
     from_props = {k: ("" if v == "-" else v) for k, v in props.items() if k in fields}
     from_sheet = {k: v for k, v in table.items() if k in fields}
     if not from_props and not from_sheet:
@@ -419,15 +416,15 @@ def _metadata(
     merged = {**from_sheet, **from_props}
     merged = {k: (None if v == "" and k == "due_date" else v) for k, v in merged.items()}
     try:
-        return WorkbookMetadata.model_validate(merged)
-    except ValidationError as err:
-        key, message = validation_problem(err)
+        return WorkbookMetadata.validate(merged)
+    except MetadataProblem as err:
+        key, message = err.key, err.message
         shown = str(merged.get(key, ""))[:60]
         raise ReadError(
             f"its couple_xl metadata has a value couple_xl never writes ({key} '{shown}': "
             f"{message}): it may have been tampered with: {FRESH_COPY}",
             Location(file=where.file, sheet=where.sheet, key=key),
-            detail=str(err),
+            detail=err.detail,
         ) from None
 
 

@@ -280,8 +280,8 @@ def _template_data(
         "version": "1.0.0",
         "title": standard.title,
         "introduction": standard.introduction,
-        "settings": standard.settings.model_dump(),
-        "scale": standard.scale.model_dump(),
+        "settings": standard.settings.as_data(),
+        "scale": standard.scale.as_data(),
     }
     if "template" in sheets:
         _read_settings(sheets["template"], data, where, problems)

@@ -1,24 +1,27 @@
-"""Assessment templates: pydantic models, loading, listing and checking."""
+"""Assessment templates: plain frozen data, their checks, loading, listing and checking.
+
+A template is read by everything that scores, writes or compares returns; it is built
+from data only once that data has passed the template rules. The rules are stated in
+couple_xl/schemas.py as pydantic models, which put every mistake in words. A template
+couple_xl wrote (embedded in a return, or a built-in one) is vouched for by a plain
+check here, which accepts only what the rules accept, exactly as they would take it;
+anything else goes to the rules. Reading a return therefore needs no pydantic, which
+keeps `couple-xl check` quick to start; tests hold the check and the rules to the same
+answers.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from typing import Any
 
 from . import excel, scoring
 from .errors import CoupleError, Location, TemplateError
@@ -28,131 +31,102 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-# Ids become parts of Excel defined names (Q_<id>, SCORE_<id>), so they are kept to
-# lower-case letters, digits and underscores, and short.
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
+# The rules, shared by the plain check and schemas.py. Ids become parts of Excel
+# defined names (Q_<id>, SCORE_<id>), so they are kept to lower-case letters, digits
+# and underscores, and short.
+IDENTIFIER = r"^[a-z][a-z0-9_]{0,39}$"
+VERSION = r"^\d+(\.\d+){0,2}$"
+MAX_WEIGHT = 100
+MAX_QUESTIONS = 20
+MAX_POINT = 100
+MIN_POINTS, MAX_POINTS = 2, 11
+MAX_ACTION_ROWS = 30
+MAX_PRINCIPLES = 12
 # Sheet names that the workbook uses for itself.
 RESERVED_SHEETS = {"start", "summary", "_couple"}
 
 
-def _guidance(text: str) -> str:
-    """Guidance is a dropdown's input message: Excel shows at most 255 units of it."""
-    if excel.units(text) > excel.VALIDATION_TEXT:
-        raise ValueError(
-            f"guidance is {excel.units(text)} characters as Excel counts them; a dropdown's "
-            f"message can have at most {excel.VALIDATION_TEXT}: shorten it"
-        )
-    return text
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-Guidance = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_guidance)]
-
-
-class Question(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Question:
     """A rated statement."""
 
-    id: Identifier
-    text: Text
-    guidance: Annotated[
-        str, StringConstraints(strip_whitespace=True), AfterValidator(_guidance)
-    ] = ""
-    weight: float = Field(default=1.0, gt=0, le=100)
+    id: str
+    text: str
+    guidance: str = ""
+    weight: float = 1.0
 
 
-class Principle(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Principle:
     """One of the COUPLE principles, with its statements."""
 
-    id: Identifier
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    description: Text
-    questions: list[Question] = Field(min_length=1, max_length=20)
-
-    @field_validator("name")
-    @classmethod
-    def _sheet_name(cls, name: str) -> str:
-        problem = excel.sheet_name_problem(name)
-        if problem:
-            raise ValueError(f"a principle name is a sheet name, and this one {problem}")
-        if name.lower() in RESERVED_SHEETS:
-            raise ValueError(f"'{name}' is the name of a sheet the workbook already has")
-        return name
+    id: str
+    name: str
+    description: str
+    questions: list[Question]
 
 
-class Point(_Model):
+@dataclass(frozen=True, kw_only=True)
+class Point:
     """A rated point of the scale."""
 
-    value: int = Field(ge=0, le=100)
-    label: Text
+    value: int
+    label: str
 
 
-class UnscoredAnswer(_Model):
+@dataclass(frozen=True, kw_only=True)
+class UnscoredAnswer:
     """An answer that is recorded but never scored, such as N/A."""
 
-    label: Text
-    aliases: list[Text] = []
+    label: str
+    aliases: list[str] = field(default_factory=list)
 
 
-class ScaleModel(_Model):
+def engine_scale(
+    points: Iterable[tuple[int, str]],
+    unscored: Iterable[tuple[str, Iterable[str]]],
+    aliases: dict[str, list[str]],
+) -> scoring.Scale:
+    """The scoring engine's scale for a template's points, unscored answers and aliases."""
+    unscored = list(unscored)
+    every_alias = {label: tuple(a) for label, a in aliases.items()}
+    every_alias.update({label: tuple(a) for label, a in unscored})
+    return scoring.Scale(
+        points=tuple(scoring.ScalePoint(value, label) for value, label in points),
+        unscored=tuple(label for label, _ in unscored),
+        aliases=every_alias,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScaleModel:
     """The answer scale."""
 
-    points: list[Point] = Field(min_length=2, max_length=11)
-    unscored: list[UnscoredAnswer] = Field(min_length=1)
-    aliases: dict[str, list[Text]] = {}
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ScaleModel:
-        values = [p.value for p in self.points]
-        if values != sorted(set(values)):
-            raise ValueError("point values must be unique and in rising order")
-        known = {p.label for p in self.points}
-        for label in self.aliases:
-            if label not in known:
-                raise ValueError(f"aliases given for {label!r}, which is not a point label")
-        choices = self.engine().choices
-        for choice in choices:
-            if "," in choice or '"' in choice:
-                raise ValueError(f"{choice!r}: answers cannot contain commas or double quotes")
-        if excel.units(",".join(choices)) > excel.LIST_SOURCE:
-            raise ValueError(
-                f"the answer list is longer than Excel's {excel.LIST_SOURCE} characters: "
-                "use shorter labels"
-            )
-        try:
-            self.engine().accepted()
-        except ValueError as err:
-            raise ValueError(str(err)) from None
-        return self
+    points: list[Point]
+    unscored: list[UnscoredAnswer]
+    aliases: dict[str, list[str]] = field(default_factory=dict)
 
     def engine(self) -> scoring.Scale:
-        aliases = {label: tuple(a) for label, a in self.aliases.items()}
-        aliases.update({u.label: tuple(u.aliases) for u in self.unscored})
-        return scoring.Scale(
-            points=tuple(scoring.ScalePoint(p.value, p.label) for p in self.points),
-            unscored=tuple(u.label for u in self.unscored),
-            aliases=aliases,
+        return engine_scale(
+            [(p.value, p.label) for p in self.points],
+            [(u.label, u.aliases) for u in self.unscored],
+            self.aliases,
         )
 
+    def as_data(self) -> dict[str, Any]:
+        """The scale as template data (what a template file says)."""
+        return _as_data(self)
 
-class Settings(_Model):
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     """Thresholds for bands, coverage and disagreement."""
 
     strength: float = scoring.DEFAULT_THRESHOLDS.strength
     developing: float = scoring.DEFAULT_THRESHOLDS.developing
-    min_coverage: float = Field(default=scoring.DEFAULT_THRESHOLDS.min_coverage, ge=0, le=1)
-    disagreement: float = Field(default=scoring.DEFAULT_THRESHOLDS.disagreement, gt=0)
-    action_rows: int = Field(default=5, ge=1, le=30)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Settings:
-        if self.strength <= self.developing:
-            raise ValueError("strength must be above developing")
-        return self
+    min_coverage: float = scoring.DEFAULT_THRESHOLDS.min_coverage
+    disagreement: float = scoring.DEFAULT_THRESHOLDS.disagreement
+    action_rows: int = 5
 
     def thresholds(self) -> scoring.Thresholds:
         return scoring.Thresholds(
@@ -162,37 +136,25 @@ class Settings(_Model):
             disagreement=self.disagreement,
         )
 
+    def as_data(self) -> dict[str, Any]:
+        """The settings as template data (what a template file says)."""
+        return _as_data(self)
 
-class Template(_Model):
-    """A complete assessment template."""
 
-    id: Identifier
-    version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,2}$")]
-    title: Text
-    introduction: Text
-    settings: Settings = Settings()
+@dataclass(frozen=True, kw_only=True)
+class Template:
+    """A complete assessment template. Made by template_from_data and the loaders
+    below, which check it first."""
+
+    id: str
+    version: str
+    title: str
+    introduction: str
+    settings: Settings = field(default_factory=Settings)
     scale: ScaleModel
-    principles: list[Principle] = Field(min_length=1, max_length=12)
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Template:
-        seen: set[str] = set()
-        for kind, values in (
-            ("principle id", [p.id for p in self.principles]),
-            ("principle name", [p.name.lower() for p in self.principles]),
-            ("question id", [q.id for p in self.principles for q in p.questions]),
-        ):
-            seen.clear()
-            for value in values:
-                if value in seen:
-                    raise ValueError(f"the {kind} '{value}' is used twice")
-                seen.add(value)
-        lo, hi = self.scale.points[0].value, self.scale.points[-1].value
-        if not lo <= self.settings.developing < self.settings.strength <= hi:
-            raise ValueError(
-                f"settings.developing and settings.strength must lie within the scale ({lo}–{hi})"
-            )
-        return self
+    principles: list[Principle]
+    # The canonical JSON the rules gave, when they made it (see to_json).
+    canonical: str | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def engine_scale(self) -> scoring.Scale:
@@ -228,39 +190,63 @@ class Template(_Model):
         raise KeyError(principle_id)
 
     def to_json(self) -> str:
-        """Canonical JSON, as embedded in workbooks."""
+        """Canonical JSON, as embedded in workbooks: compact, every field in order,
+        defaults included, text as it is (as pydantic writes it)."""
         return self._json
 
     @cached_property
     def _json(self) -> str:
         # A template is frozen, so its JSON and fingerprint are worked out once: both are
-        # asked for once per return read.
-        return self.model_dump_json(exclude_defaults=False)
+        # asked for once per return read. The plain check takes only numbers that the
+        # standard library writes as pydantic does (no exponent), so both agree.
+        if self.canonical is not None:
+            return self.canonical
+        return json.dumps(_as_data(self), ensure_ascii=False, separators=(",", ":"))
 
     @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON: changes whenever any wording or setting does."""
         return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
 
+    @cached_property
+    def _plan(self) -> list[tuple[str, list[str], list[float]]]:
+        """Each principle's id, question ids and weights: what scoring asks for each time."""
+        return [
+            (p.id, [q.id for q in p.questions], [q.weight for q in p.questions])
+            for p in self.principles
+        ]
+
     def score(self, answers: dict[str, Any]) -> Assessment:
         """Score one respondent's answers, keyed by question id."""
+        scale, thresholds, accepted = self.engine_scale, self.thresholds, self.accepted
         results = {
-            p.id: scoring.score_principle(
-                [answers.get(q.id) for q in p.questions],
-                weights=[q.weight for q in p.questions],
-                question_ids=[q.id for q in p.questions],
-                scale=self.engine_scale,
-                thresholds=self.thresholds,
-                accepted=self.accepted,
+            pid: scoring.score_principle(
+                [answers.get(qid) for qid in qids],
+                weights=weights,
+                question_ids=qids,
+                scale=scale,
+                thresholds=thresholds,
+                accepted=accepted,
             )
-            for p in self.principles
+            for pid, qids, weights in self._plan
         }
         values = {
-            q.id: value
-            for p in self.principles
-            for q, value in zip(p.questions, results[p.id].values)
+            qid: value
+            for pid, qids, _ in self._plan
+            for qid, value in zip(qids, results[pid].values)
         }
         return Assessment(results, scoring.overall(results.values(), self.thresholds), values)
+
+
+def _as_data(value: Any) -> Any:
+    """A template's parts as the data a template file holds, fields in their order."""
+    if isinstance(value, list):
+        return [_as_data(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_data(item) for key, item in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _as_data(getattr(value, f.name)) for f in fields(value) if f.compare}
+    return value
 
 
 class Assessment:
@@ -313,8 +299,14 @@ def _loc_to_key(loc: tuple[Any, ...]) -> str:
 
 def template_from_data(data: Any, source: str | Path) -> Template:
     """Validate already-parsed template data; errors name ``source`` and the key path."""
+    template = _checked(data)
+    if template is not None:
+        return template
+    from .schemas import Template as Rules
+    from .schemas import ValidationError
+
     try:
-        return Template.model_validate(data)
+        model = Rules.model_validate(data)
     except ValidationError as err:
         problems = []
         for e in err.errors(include_url=False):
@@ -325,6 +317,230 @@ def template_from_data(data: Any, source: str | Path) -> Template:
                 message = "required key is missing"
             problems.append(CoupleError(message, Location(file=source, key=_loc_to_key(e["loc"]))))
         raise TemplateError(problems) from None
+    return _built(model.model_dump(), model.model_dump_json(exclude_defaults=False))
+
+
+def _built(data: dict[str, Any], canonical: str | None = None) -> Template:
+    """A template from data that passed the rules (missing keys take their defaults)."""
+    settings = data.get("settings")
+    scale = data["scale"]
+    return Template(
+        id=data["id"],
+        version=data["version"],
+        title=data["title"],
+        introduction=data["introduction"],
+        settings=Settings() if settings is None else _settings(settings),
+        scale=ScaleModel(
+            points=[Point(value=p["value"], label=p["label"]) for p in scale["points"]],
+            unscored=[
+                UnscoredAnswer(label=u["label"], aliases=list(u.get("aliases", ())))
+                for u in scale["unscored"]
+            ],
+            aliases={label: list(a) for label, a in scale.get("aliases", {}).items()},
+        ),
+        principles=[
+            Principle(
+                id=p["id"],
+                name=p["name"],
+                description=p["description"],
+                questions=[
+                    Question(
+                        id=q["id"],
+                        text=q["text"],
+                        guidance=q.get("guidance", ""),
+                        weight=float(q.get("weight", 1.0)),
+                    )
+                    for q in p["questions"]
+                ],
+            )
+            for p in data["principles"]
+        ],
+        canonical=canonical,
+    )
+
+
+def _settings(data: dict[str, Any]) -> Settings:
+    given = {key: data[key] for key in _SETTINGS if key in data}
+    floats = {k: float(v) for k, v in given.items() if k != "action_rows"}
+    return Settings(**{**given, **floats})
+
+
+# --- the plain check: what the rules accept, unchanged ----------------------------------
+#
+# Each function below answers True only when the rules in schemas.py would accept the
+# value exactly as it is (no whitespace to strip, no number to convert but an int to a
+# float); anything else, right or wrong, is left to the rules, which have the words for
+# what is wrong. Text must be valid Unicode (no lone surrogate), and numbers must be
+# ones the standard library writes in JSON as pydantic does, so that the JSON of a
+# template made here is the one the rules would make.
+
+_TEMPLATE = {"id", "version", "title", "introduction", "settings", "scale", "principles"}
+_PRINCIPLE = {"id", "name", "description", "questions"}
+_QUESTION = {"id", "text", "guidance", "weight"}
+_SCALE = {"points", "unscored", "aliases"}
+_POINT = {"value", "label"}
+_UNSCORED = {"label", "aliases"}
+_SETTINGS = ("strength", "developing", "min_coverage", "disagreement", "action_rows")
+_IDENTIFIER = re.compile(IDENTIFIER)
+_VERSION = re.compile(VERSION, re.ASCII)  # [0-9] only: the rules' \d takes any digit
+
+
+def _checked(data: Any) -> Template | None:
+    """The template, when the plain check vouches for ``data``; else None."""
+    try:
+        if _template_ok(data):
+            return _built(data)
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):  # the rules say
+        pass
+    return None
+
+
+def _keys(data: Any, allowed: set[str] | tuple[str, ...], required: set[str]) -> bool:
+    return type(data) is dict and data.keys() <= set(allowed) and required <= data.keys()
+
+
+def _unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _text(value: Any) -> bool:
+    """Text the rules take as it is: no surrounding whitespace, not empty."""
+    return type(value) is str and value != "" and value == value.strip() and _unicode(value)
+
+
+def _identifier(value: Any) -> bool:
+    return type(value) is str and _IDENTIFIER.fullmatch(value) is not None
+
+
+def _number(value: Any, low: float, high: float, low_open: bool = False) -> bool:
+    """An int or float within the bounds (as the rules' float takes it), one that JSON
+    writes as pydantic does: finite, and without an exponent."""
+    if type(value) is int and abs(value) <= 2**53:  # converted to a float exactly
+        value = float(value)
+    if type(value) is not float or not math.isfinite(value) or "e" in repr(value):
+        return False
+    return (low < value if low_open else low <= value) and value <= high
+
+
+def _template_ok(data: Any) -> bool:
+    if not _keys(data, _TEMPLATE, _TEMPLATE - {"settings"}):
+        return False
+    if not (_identifier(data["id"]) and type(data["version"]) is str):
+        return False
+    if not (_VERSION.fullmatch(data["version"]) and _text(data["title"])):
+        return False
+    settings = data.get("settings", {})
+    principles = data["principles"]
+    if not (_text(data["introduction"]) and _settings_ok(settings)):
+        return False
+    if not (_scale_ok(data["scale"]) and type(principles) is list):
+        return False
+    if not 1 <= len(principles) <= MAX_PRINCIPLES or not all(map(_principle_ok, principles)):
+        return False
+    names = [p["name"].lower() for p in principles]
+    qids = [q["id"] for p in principles for q in p["questions"]]
+    ids = [p["id"] for p in principles]
+    if len(set(ids)) < len(ids) or len(set(names)) < len(names) or len(set(qids)) < len(qids):
+        return False
+    points = data["scale"]["points"]
+    developing = settings.get("developing", scoring.DEFAULT_THRESHOLDS.developing)
+    strength = settings.get("strength", scoring.DEFAULT_THRESHOLDS.strength)
+    return points[0]["value"] <= developing < strength <= points[-1]["value"]
+
+
+def _settings_ok(data: Any) -> bool:
+    if not _keys(data, _SETTINGS, set()):
+        return False
+    strength = data.get("strength", scoring.DEFAULT_THRESHOLDS.strength)
+    developing = data.get("developing", scoring.DEFAULT_THRESHOLDS.developing)
+    min_coverage = data.get("min_coverage", scoring.DEFAULT_THRESHOLDS.min_coverage)
+    disagreement = data.get("disagreement", scoring.DEFAULT_THRESHOLDS.disagreement)
+    action_rows = data.get("action_rows", 5)
+    return (
+        _number(strength, -math.inf, math.inf)
+        and _number(developing, -math.inf, math.inf)
+        and _number(min_coverage, 0, 1)
+        and _number(disagreement, 0, math.inf, low_open=True)
+        and type(action_rows) is int
+        and 1 <= action_rows <= MAX_ACTION_ROWS
+        and strength > developing
+    )
+
+
+def _scale_ok(data: Any) -> bool:
+    if not _keys(data, _SCALE, {"points", "unscored"}):
+        return False
+    points, unscored = data["points"], data["unscored"]
+    aliases = data.get("aliases", {})
+    if type(points) is not list or not MIN_POINTS <= len(points) <= MAX_POINTS:
+        return False
+    if type(unscored) is not list or not unscored or type(aliases) is not dict:
+        return False
+    for point in points:
+        if not _keys(point, _POINT, _POINT) or not _text(point["label"]):
+            return False
+        if type(point["value"]) is not int or not 0 <= point["value"] <= MAX_POINT:
+            return False
+    for answer in unscored:
+        if not _keys(answer, _UNSCORED, {"label"}) or not _text(answer["label"]):
+            return False
+        spellings = answer.get("aliases", [])
+        if type(spellings) is not list or not all(map(_text, spellings)):
+            return False
+    for label, spellings in aliases.items():
+        if type(label) is not str or not _unicode(label) or type(spellings) is not list:
+            return False
+        if not all(map(_text, spellings)):
+            return False
+    values = [p["value"] for p in points]
+    if values != sorted(set(values)) or not aliases.keys() <= {p["label"] for p in points}:
+        return False
+    scale = engine_scale(
+        [(p["value"], p["label"]) for p in points],
+        [(u["label"], u.get("aliases", [])) for u in unscored],
+        aliases,
+    )
+    choices = scale.choices
+    if any("," in choice or '"' in choice for choice in choices):
+        return False
+    if excel.units(",".join(choices)) > excel.LIST_SOURCE:
+        return False
+    scale.accepted()  # raises ValueError when an answer's spelling is ambiguous
+    return True
+
+
+def _principle_ok(data: Any) -> bool:
+    if not _keys(data, _PRINCIPLE, _PRINCIPLE):
+        return False
+    name, questions = data["name"], data["questions"]
+    if not (_identifier(data["id"]) and _text(name) and _text(data["description"])):
+        return False
+    if excel.sheet_name_problem(name) or name.lower() in RESERVED_SHEETS:
+        return False
+    return (
+        type(questions) is list
+        and 1 <= len(questions) <= MAX_QUESTIONS
+        and all(map(_question_ok, questions))
+    )
+
+
+def _question_ok(data: Any) -> bool:
+    if not _keys(data, _QUESTION, {"id", "text"}):
+        return False
+    guidance = data.get("guidance", "")
+    if not (_identifier(data["id"]) and _text(data["text"]) and type(guidance) is str):
+        return False
+    if guidance != guidance.strip() or not _unicode(guidance):
+        return False
+    if excel.units(guidance) > excel.VALIDATION_TEXT:
+        return False
+    return _number(data.get("weight", 1.0), 0, MAX_WEIGHT, low_open=True)
 
 
 def load_template_file(path: str | Path) -> Template:

@@ -174,7 +174,7 @@ def test_metadata_is_stored_twice(wb, template):
         for row in wb[META_SHEET].iter_rows(min_row=3, max_col=2, values_only=True)
         if row[0]
     }
-    meta = WorkbookMetadata.model_validate(
+    meta = WorkbookMetadata.validate(
         {k.removeprefix(PROPERTY_PREFIX): ("" if v == "-" else v) for k, v in props.items()}
         | {"due_date": None}
     )
