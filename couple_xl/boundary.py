@@ -370,6 +370,8 @@ class Package:
     location: Location
     parts: dict[str, bytes]
     limits: Limits = LIMITS
+    # Each part's CRC-32, as its zip says and as reading it checked.
+    crcs: dict[str, int] = field(default_factory=dict, repr=False)
     _parsed: dict[str, Any] = field(default_factory=dict)
 
     def xml(self, name: str) -> Any:
@@ -472,7 +474,7 @@ def open_book(
         package = open_package(data, location, limits, suffix)
         index = _sheet_index(package)
         names = _defined_names(package)
-        reader = _stored_zip(_calamine_parts(package, index))
+        reader = _stored_zip(*_calamine_parts(package, index))
         with _calamine(location, what, instruction):
             book = CalamineWorkbook.from_filelike(io.BytesIO(reader))
             sheet_names = list(book.sheet_names)
@@ -526,16 +528,20 @@ def _calamine(where: Location, what: str, instruction: str) -> Iterator[None]:
         raise ReadError(message, where, detail=describe(err)) from err
 
 
-def _calamine_parts(package: Package, index: _SheetIndex) -> dict[str, bytes]:
-    """The checked parts python-calamine reads: the workbook without its Excel 4 macro
-    sheets (python-calamine refuses to open a workbook that has one, and couple_xl
-    never needs them), and no document properties, which it never reads."""
+def _calamine_parts(
+    package: Package, index: _SheetIndex
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """The checked parts python-calamine reads, with their CRCs: the workbook without its
+    Excel 4 macro sheets (python-calamine refuses to open a workbook that has one, and
+    couple_xl never needs them), and no document properties, which it never reads."""
     parts = {n: p for n, p in package.parts.items() if not n.startswith("docProps/")}
+    crcs = dict(package.crcs)
     if index.unread and "xl/workbook.xml" in parts:
         parts["xl/workbook.xml"] = _without_sheets(
             parts["xl/workbook.xml"], set(index.unread.values())
         )
-    return parts
+        crcs.pop("xl/workbook.xml", None)  # changed: worked out anew
+    return parts, crcs
 
 
 _LOCAL = struct.Struct("<4s5H3L2H")
@@ -545,16 +551,20 @@ _UTF8_NAME = 0x800
 _DOS_DATE = 0x21  # 1 January 1980, the first date a zip can say
 
 
-def _stored_zip(parts: Mapping[str, bytes]) -> bytes:
+def _stored_zip(parts: Mapping[str, bytes], crcs: Mapping[str, int] | None = None) -> bytes:
     """A zip holding ``parts`` as they are (stored, not compressed): what python-calamine
-    reads, so that it parses the checked parts without inflating anything again."""
+    reads, so that it parses the checked parts without inflating anything again. A CRC
+    given in ``crcs`` is taken as the part's (it was checked as the part was read)."""
+    crcs = crcs or {}
     chunks: list[bytes] = []
     central: list[bytes] = []
     offset = 0
     for name, data in parts.items():
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else _UTF8_NAME
-        crc, size = zlib.crc32(data), len(data)
+        crc, size = crcs.get(name), len(data)
+        if crc is None:
+            crc = zlib.crc32(data)
         head = (20, flags, 0, 0, _DOS_DATE, crc, size, size, len(encoded), 0)
         chunks += [_LOCAL.pack(b"PK\x03\x04", *head), encoded, data]
         central += [_CENTRAL.pack(b"PK\x01\x02", 20, *head, 0, 0, 0, 0, offset), encoded]
@@ -653,37 +663,44 @@ def open_package(
             if "xl/workbook.xml" not in names:
                 raise ReadError(_not_a_workbook(archive, set(names)), location)
             parts: dict[str, bytes] = {}
+            crcs: dict[str, int] = {}
             budget = limits.total_bytes
             for info in infos:
                 if info.is_dir() or not _is_read_part(info.filename):
                     continue
-                part = _decompress(archive, info, location, limits, budget)
+                part = _decompress(archive, data, info, location, limits, budget)
                 budget -= len(part)
                 parts[info.filename] = part
+                crcs[info.filename] = info.CRC
     problem = _not_a_workbook_type(parts.get("[Content_Types].xml", b""))
     if problem:
         raise ReadError(problem, location)
-    package = Package(location, parts, limits)
+    package = Package(location, parts, limits, crcs)
     _check_reachable(package)
     return package
 
 
 def _decompress(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: Location, limits: Limits, budget: int
+    archive: zipfile.ZipFile,
+    raw: bytes,
+    info: zipfile.ZipInfo,
+    where: Location,
+    limits: Limits,
+    budget: int,
 ) -> bytes:
-    """One part, decompressed within the caps, then checked for a document type declaration."""
+    """One part of the zip ``raw`` holds, decompressed within the caps, then checked for
+    a document type declaration."""
     cap = min(limits.part_bytes, budget)
-    bomb = ReadError(
-        f"the part {info.filename} expands beyond what a workbook needs "
-        "(a compression bomb, or a damaged file): " + RESAVE,
-        where,
-    )
     try:
-        with archive.open(info) as stream:
-            # Nearly every part is read whole by this first read, which stops after a MiB.
-            data = stream.read(min(cap, MiB) + 1)
-            if len(data) > MiB:
-                data = _read_large(stream, info, data, cap, limits.ratio, bomb)
+        data = _inflate(raw, info, cap, limits.ratio)
+        if data is None:  # not a plain part: zipfile reads it, with the same caps
+            with archive.open(info) as stream:
+                # Nearly every part is read whole by this first read, which stops after a MiB.
+                data = stream.read(min(cap, MiB) + 1)
+                if len(data) > MiB:
+                    data = _read_large(stream, info, data, cap, limits.ratio, _Expands())
+    except _Expands:
+        raise _bomb(info, where) from None
     except CoupleError:
         raise
     except Exception as err:  # only zipfile and zlib run here: the part is damaged
@@ -691,11 +708,11 @@ def _decompress(
             say.PART_DAMAGED.format(part=info.filename), where, detail=describe(err)
         ) from None
     if len(data) > cap:
-        raise bomb
+        raise _bomb(info, where)
     head = data
     if data[:2] in _UTF16:
         head = data.decode(_UTF16[data[:2]], errors="replace").encode("utf-8")
-    if _DOCTYPE.search(head):
+    if b"<!" in head and _DOCTYPE.search(head):
         raise ReadError(
             f"the part {info.filename} carries an XML document type declaration, which "
             "workbooks never need and which is used to attack programs that read them: "
@@ -705,6 +722,86 @@ def _decompress(
     return data
 
 
+class _Expands(Exception):
+    """A part that expands more than the ratio allows (see _decompress)."""
+
+
+def _bomb(info: zipfile.ZipInfo, where: Location) -> ReadError:
+    return ReadError(
+        f"the part {info.filename} expands beyond what a workbook needs "
+        "(a compression bomb, or a damaged file): " + RESAVE,
+        where,
+    )
+
+
+# General-purpose bits of a zip entry that need zipfile's own handling: encrypted (1),
+# compressed patched data (32), strong encryption (64).
+_UNUSUAL_FLAGS = 0x1 | 0x20 | 0x40
+
+
+def _inflate(raw: bytes, info: zipfile.ZipInfo, cap: int, ratio: int) -> bytes | None:
+    """A stored or deflated part straight from the zip's bytes, as zipfile reads it (at
+    most its declared size, its CRC checked once all of it is read) but without
+    zipfile's machinery for each part; past a MiB, refused as a bomb as soon as it
+    expands more than ``ratio`` times the compressed bytes read so far (_Expands), and
+    never expanded past ``cap`` (the caller refuses more). None for a part this does not
+    handle (encrypted, another compression, an odd header): zipfile then reads it, and
+    says what is wrong."""
+    if info.flag_bits & _UNUSUAL_FLAGS:
+        return None
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    offset = info.header_offset
+    head = raw[offset : offset + _LOCAL.size]
+    if len(head) < _LOCAL.size:
+        return None
+    signature, _, flags, *_, name_length, extra_length = _LOCAL.unpack(head)
+    start = offset + _LOCAL.size
+    name = raw[start : start + name_length]
+    try:
+        same = name.decode("utf-8" if flags & _UTF8_NAME else "cp437") == info.orig_filename
+    except UnicodeDecodeError:
+        return None
+    if signature != b"PK\x03\x04" or not same:
+        return None
+    start += name_length + extra_length
+    packed = memoryview(raw)[start : start + info.compress_size]
+    if len(packed) < info.compress_size:
+        return None
+    limit = min(info.file_size, cap + 1)  # zipfile never gives more than the declared size
+    if info.compress_type == zipfile.ZIP_STORED:
+        data, ended = bytes(packed[:limit]), True
+    else:
+        data, ended = _inflated(packed, limit, ratio)
+    read_whole = len(data) <= cap and (ended or len(data) >= info.file_size)
+    if read_whole and zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return data
+
+
+def _inflated(packed: memoryview, limit: int, ratio: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of a deflated stream, and whether it ended (or its compressed
+    bytes ran out, which zipfile takes as its end too)."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    buffer = io.BytesIO()
+    size = fed = 0
+    while size < limit and not inflater.eof:
+        if size > MiB and size > ratio * max(fed - len(inflater.unconsumed_tail), 1):
+            raise _Expands
+        piece = inflater.unconsumed_tail
+        if not piece:
+            if fed >= len(packed):
+                buffer.write(inflater.flush())
+                return buffer.getvalue()[:limit], True
+            # Nearly every part is given whole at once, and is then read by one call.
+            piece = packed[fed : fed + (MiB if not fed else _CHUNK)]
+            fed += len(piece)
+        chunk = inflater.decompress(piece, min(limit - size, MiB + 1 if not size else MiB))
+        size += len(chunk)
+        buffer.write(chunk)
+    return buffer.getvalue()[:limit], inflater.eof
+
+
 def parse_xml(data: bytes) -> Any:
     """An XML part as an ElementTree element, refusing a document type declaration.
 
@@ -712,24 +809,48 @@ def parse_xml(data: bytes) -> Any:
     that refuses a document type declaration as it starts (before any entity in it is
     declared), then through ElementTree's C parser. (defusedxml does the same check
     through ElementTree's Python parser, several times slower; _decompress has
-    already refused the declaration's bytes in the encodings workbooks use.)
+    already refused the declaration's bytes in the encodings workbooks use.) The first
+    reading is left out for a UTF-8 part with no "<!" in it, which cannot hold one.
     """
     import xml.etree.ElementTree as ET
-    import xml.parsers.expat
 
-    from defusedxml import DTDForbidden
+    if not _plainly_without_declaration(data):
+        import xml.parsers.expat
 
-    def refuse(name: str, sysid: str | None, pubid: str | None, *_: Any) -> None:
-        raise DTDForbidden(name, sysid, pubid)
+        from defusedxml import DTDForbidden
 
-    check = xml.parsers.expat.ParserCreate()
-    check.StartDoctypeDeclHandler = refuse
-    check.Parse(data, True)
+        def refuse(name: str, sysid: str | None, pubid: str | None, *_: Any) -> None:
+            raise DTDForbidden(name, sysid, pubid)
+
+        check = xml.parsers.expat.ParserCreate()
+        check.StartDoctypeDeclHandler = refuse
+        check.Parse(data, True)
     return ET.fromstring(data)
 
 
+# The encoding an XML declaration names.
+_ENCODING = re.compile(rb"\bencoding\s*=\s*[\"']([\w.-]+)[\"']")
+
+
+def _plainly_without_declaration(data: bytes) -> bool:
+    """True when a part is UTF-8 (as nearly every part is) and holds no "<!" at all: a
+    document type declaration cannot then be in it, so expat's first reading is not
+    needed. In any other encoding the declaration's bytes differ, and expat reads it."""
+    if b"<!" in data or not data.startswith((b"<", b"\xef\xbb\xbf<")):
+        return False
+    if b"\x00" in data[:4]:  # "<" then a zero byte: UTF-16 or UTF-32, as expat reads it
+        return False
+    if not data.removeprefix(b"\xef\xbb\xbf").startswith(b"<?xml"):
+        return True  # no XML declaration: UTF-8
+    declaration = data[: data.find(b"?>")]
+    if b"encoding" not in declaration:
+        return True
+    m = _ENCODING.search(declaration)
+    return m is not None and m.group(1).lower() in (b"utf-8", b"utf8", b"us-ascii")
+
+
 def _read_large(
-    stream: Any, info: zipfile.ZipInfo, first: bytes, cap: int, ratio: int, bomb: ReadError
+    stream: Any, info: zipfile.ZipInfo, first: bytes, cap: int, ratio: int, bomb: Exception
 ) -> bytes:
     """The rest of a part over a MiB, streamed: refused as soon as it passes the cap or
     expands more than ``ratio`` times the compressed bytes read so far."""
@@ -913,10 +1034,15 @@ _ATTRIBUTES = rb'(?:\s+(?!r=)[\w:.-]+="[^"<]*")*'
 # child say all there is to know about where it is and whether it holds anything. Any
 # other start of a cell ("<c" and a space, "/" or ">") matches the second branch, with
 # no letters, and sends the sheet to the general walk (_walk_sheet).
-_CELL = re.compile(
-    rb'<c(?: r="([A-Za-z]{1,3})([0-9]{1,7})"' + _ATTRIBUTES + rb"\s*(?:/>|>\s*<(f|v|is|/c)\b)"
+_CELL_PATTERN = (
+    rb'<c(?: r="([A-Za-z]{1,3}%(p)s)([0-9]{1,7}%(p)s)"'
+    rb'(?:\s+%(p)s(?!r=)[\w:.-]+%(p)s="[^"<]*%(p)s")*%(p)s\s*%(p)s(?:/>|>\s*%(p)s<(f|v|is|/c)\b)'
     rb"|[\s/>])"
 )
+# Possessive quantifiers (Python 3.11 and later) match exactly what the greedy ones match
+# here, as nothing a quantifier takes could start what follows it, and spare the regular
+# expression engine a quarter of its work; Python 3.10 has none.
+_CELL = re.compile(_CELL_PATTERN % {b"p": b"+" if sys.version_info >= (3, 11) else b""})
 _HOLDS_SOMETHING = frozenset({b"f", b"v", b"is"})  # a cell's first child, when it holds a value
 # A cell with a namespace prefix, which python-calamine reads like any other.
 _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")

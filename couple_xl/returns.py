@@ -24,7 +24,17 @@ from typing import Any
 from . import excel, scoring
 from . import messages as say
 from .actions import ACTION_ID, STATUSES, ActionView, AgreedAction, status_of
-from .boundary import LIMITS, Book, Limits, cell_name, describe, guarded, open_book, read_file
+from .boundary import (
+    LIMITS,
+    Book,
+    Limits,
+    Sheet,
+    cell_name,
+    describe,
+    guarded,
+    open_book,
+    read_file,
+)
 from .errors import (
     Finding,
     Location,
@@ -243,13 +253,20 @@ class _Cells:
         self.book = book
         self.names = book.sheet_names
         self.present = frozenset(book.sheet_names)
+        self._sheets: dict[str, Sheet] = {}
+
+    def sheet(self, name: str) -> Sheet:
+        loaded = self._sheets.get(name)
+        if loaded is None:
+            loaded = self._sheets[name] = self.book.sheet(name)
+        return loaded
 
     def rows(self, sheet: str) -> list[list[Any]]:
-        return self.book.sheet(sheet).rows
+        return self.sheet(sheet).rows
 
     def value(self, sheet: str, row: int, col: int) -> Any:
-        loaded = self.book.sheet(sheet)
-        error = loaded.errors.get((row, col))
+        loaded = self._sheets.get(sheet) or self.sheet(sheet)
+        error = loaded.errors.get((row, col)) if loaded.errors else None
         if error is not None:
             return CellError(error)
         rows = loaded.rows
@@ -262,7 +279,7 @@ class _Cells:
 
     def formula(self, sheet: str, row: int, col: int) -> str | None:
         """The formula in a cell (without its "="), or None when it holds none."""
-        return self.book.sheet(sheet).formula(row, col)
+        return self.sheet(sheet).formula(row, col)
 
 
 def _text(value: Any) -> str:
@@ -573,7 +590,8 @@ class _Reader:
         self._check_scores(assessment, finder, sheets, cells)
         for action in actions:
             for text in (action.action, action.owner, action.by_when):
-                self._check_length(text, Location(file=path, key=action.cell))
+                if len(text) > MAX_CELL_TEXT:
+                    self._too_long(text, Location(file=path, key=action.cell))
         return ReturnRecord(
             path=path,
             sha256=sha256,
@@ -684,7 +702,8 @@ class _Reader:
             comment = _text(sheets.value(comment_ref.sheet, comment_ref.row, comment_ref.col))
             if comment.strip():
                 comments[q.id] = comment
-                self._check_length(comment, self.at(comment_ref))
+                if len(comment) > MAX_CELL_TEXT:
+                    self._too_long(comment, self.at(comment_ref))
         return answers, comments, cells
 
     def _answer(self, qid: str, ref: CellRef, sheets: _Cells) -> Any:
@@ -705,11 +724,12 @@ class _Reader:
                     f"the list: its result {typed_value(value)!r} is used",
                     self.at(ref),
                 )
-        if isinstance(value, str):
-            self._check_length(value, self.at(ref))
+        if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
+            self._too_long(value, self.at(ref))
         return value
 
-    def _check_length(self, text: str, where: Location) -> None:
+    def _too_long(self, text: str, where: Location) -> None:
+        """Warn that text is longer than a spreadsheet cell holds, if it is."""
         if len(text) > MAX_CELL_TEXT:
             self.warn(
                 f"the text is {len(text):,} characters long, more than a spreadsheet cell "

@@ -514,10 +514,10 @@ def _value(number: float | int) -> str:
 
 def write_template_toml(template: Template, path: Path) -> Path:
     """Write the template's TOML atomically, having checked that it loads back the same."""
-    from .templates import tomllib
+    from .boundary import toml
 
     text = template_toml(template)
-    again = template_from_data(tomllib.loads(text), path)
+    again = template_from_data(toml().loads(text), path)
     if again.fingerprint != template.fingerprint:  # a bug of ours, never the user's
         raise RuntimeError("the TOML written does not load back to the same template")
     with atomic_target(path) as tmp:

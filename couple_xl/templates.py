@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from functools import cached_property
@@ -25,11 +24,6 @@ from typing import Any
 
 from . import excel, scoring
 from .errors import CoupleError, Location, TemplateError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 # The rules, shared by the plain check and schemas.py. Ids become parts of Excel
 # defined names (Q_<id>, SCORE_<id>), so they are kept to lower-case letters, digits
@@ -559,6 +553,9 @@ def load_template_file(path: str | Path) -> Template:
 
 
 def _parse_template(raw: bytes, path: Path) -> Template:
+    from .boundary import toml
+
+    tomllib = toml()
     try:
         text = raw.decode("utf-8-sig")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)

@@ -6,6 +6,7 @@ reads it together with good returns; each case then checks its own verdict.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -524,34 +525,81 @@ def test_the_xml_parser_itself_refuses_a_document_type_declaration(encoding):
     assert parse_xml("<x>&amp;</x>".encode(encoding)).text == "&"
 
 
-def _zip_with(part: bytes) -> bytes:
+def _zip_with(part: bytes, method: int = zipfile.ZIP_DEFLATED) -> bytes:
     import io as _io
 
     buffer = _io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(buffer, "w", method) as z:
         z.writestr("xl/workbook.xml", b"<workbook/>")
         z.writestr("xl/worksheets/sheet1.xml", part)
     return buffer.getvalue()
 
 
-def test_a_large_part_is_read_whole_and_a_bomb_refused_early(monkeypatch):
+def _varied_text(size: int) -> bytes:
+    """Text that compresses about 2:1, far below the 200:1 bound."""
     import random
 
-    from couple_xl import boundary
-    from couple_xl.errors import Location, ReadError
-
-    # 3 MiB of varied text compresses about 2:1 (far below the 200:1 bound): read whole.
     rng = random.Random(1)
     words = [
         bytes(rng.choices(b"abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(5000)
     ]
-    text = b" ".join(rng.choice(words) for _ in range(600_000))[: 3 * boundary.MiB]
-    part = b"<worksheet><sheetData>" + text + b"</sheetData></worksheet>"
+    return b" ".join(rng.choice(words) for _ in range(size // 5))[:size]
+
+
+BOMB = b"<worksheet><sheetData>" + b" " * (64 * 1024 * 1024) + b"</sheetData></worksheet>"
+
+
+def test_a_large_part_is_read_whole_and_a_bomb_refused_early(monkeypatch):
+    import zlib
+
+    from couple_xl import boundary
+    from couple_xl.errors import Location, ReadError
+
+    part = b"<worksheet><sheetData>" + _varied_text(3 * boundary.MiB) + b"</sheetData></worksheet>"
     package = boundary.open_package(_zip_with(part), Location())
     assert package.parts["xl/worksheets/sheet1.xml"] == part
 
     # 64 MiB of spaces compresses about 1000:1: refused once it has expanded past the
     # ratio of what has been read, long before the part's cap.
+    expanded: list[int] = []
+    real = zlib.decompressobj
+
+    class Watched:
+        def __init__(self, *args):
+            self.inner = real(*args)
+
+        def decompress(self, data, max_length=0):
+            out = self.inner.decompress(data, max_length)
+            expanded.append(len(out))
+            return out
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(zlib, "decompressobj", Watched)
+    with pytest.raises(ReadError, match="compression bomb"):
+        boundary.open_package(_zip_with(BOMB), Location())
+    monkeypatch.undo()
+    assert expanded
+    assert sum(expanded) < 2 * boundary.MiB
+
+    # Under the per-part cap, a part just over it is refused too, and one just under read.
+    limits = boundary.Limits(part_bytes=len(part) - 1)
+    with pytest.raises(ReadError, match="compression bomb"):
+        boundary.open_package(_zip_with(part), Location(), limits)
+    limits = boundary.Limits(part_bytes=len(part))
+    assert boundary.open_package(_zip_with(part), Location(), limits).parts
+
+
+def test_a_part_zipfile_must_read_keeps_the_same_caps(monkeypatch):
+    # A part compressed otherwise than by deflate is read by zipfile itself, streamed
+    # under the same caps: read whole when it is fine, refused early when it is a bomb.
+    from couple_xl import boundary
+    from couple_xl.errors import Location, ReadError
+
+    part = b"<worksheet><sheetData>" + _varied_text(2 * boundary.MiB) + b"</sheetData></worksheet>"
+    package = boundary.open_package(_zip_with(part, zipfile.ZIP_BZIP2), Location())
+    assert package.parts["xl/worksheets/sheet1.xml"] == part
     expanded: list[int] = []
     real = boundary._read_large
 
@@ -562,18 +610,46 @@ def test_a_large_part_is_read_whole_and_a_bomb_refused_early(monkeypatch):
             expanded.append(stream.tell() if hasattr(stream, "tell") else 0)
 
     monkeypatch.setattr(boundary, "_read_large", watched)
-    bomb = b"<worksheet><sheetData>" + b" " * (64 * boundary.MiB) + b"</sheetData></worksheet>"
     with pytest.raises(ReadError, match="compression bomb"):
-        boundary.open_package(_zip_with(bomb), Location())
+        boundary.open_package(_zip_with(BOMB, zipfile.ZIP_BZIP2), Location())
     assert expanded
     assert expanded[0] < 2 * boundary.MiB
 
-    # Under the per-part cap, a part just over it is refused too, and one just under read.
-    limits = boundary.Limits(part_bytes=len(part) - 1)
-    with pytest.raises(ReadError, match="compression bomb"):
-        boundary.open_package(_zip_with(part), Location(), limits)
-    limits = boundary.Limits(part_bytes=len(part))
-    assert boundary.open_package(_zip_with(part), Location(), limits).parts
+
+def test_a_part_read_straight_from_the_zip_is_what_zipfile_reads(corpus):
+    # The quick way of reading a part (zlib on the file's bytes) against zipfile itself,
+    # on every part of the corpus's zips, damaged ones included: the same bytes, or both
+    # refuse it.
+    import zlib
+
+    from couple_xl import boundary
+
+    compared = 0
+    for path in sorted(corpus.returns.rglob("*.xls*")):
+        if not path.is_file() or path.is_symlink():
+            continue
+        raw = path.read_bytes()
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            continue
+        for info in archive.infolist():
+            if info.file_size > 8 * boundary.MiB:
+                continue
+            try:
+                expected = archive.read(info)
+            except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError):
+                expected = None
+            try:
+                got = boundary._inflate(raw, info, 64 * boundary.MiB, 200)
+            except (zipfile.BadZipFile, EOFError, zlib.error, boundary._Expands):
+                got = None
+            else:
+                if got is None:  # left to zipfile
+                    continue
+            assert got == expected, (path.name, info.filename)
+            compared += 1
+    assert compared > 500
 
 
 def test_the_sheet_scan_measures_the_same_with_either_way():
@@ -597,6 +673,29 @@ def test_the_sheet_scan_measures_the_same_with_either_way():
         assert scan.formula_at(0, 2) == "SUM(1,2)"
         assert scan.formula_at(6, 4) == ""
         assert scan.formula_at(0, 1) is None
+
+
+def test_the_cell_pattern_finds_the_same_cells_on_every_python(corpus):
+    # Python 3.10 reads the cell pattern without its possessive quantifiers: it must find
+    # the very same cells, on every sheet of the corpus and on the odd spellings below.
+    import re
+
+    from couple_xl import boundary
+
+    greedy = re.compile(boundary._CELL_PATTERN % {b"p": b""})
+    sheets = [b"<sheetData>" + cells + b"</sheetData>" for cells, _ in ODD_CELLS.values()] + [
+        b'<c r="A1" s="1" ><v>1</v></c><c r="B1"\t/><c r="C1"  t="s"> <v>0</v></c>'
+    ]
+    for path in sorted(corpus.returns.glob("*.xls*")):
+        with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as z:
+            sheets += [
+                z.read(i)
+                for i in z.infolist()
+                if i.filename.startswith("xl/worksheets/") and i.file_size < boundary.MiB
+            ]
+    assert len(sheets) > 100
+    for sheet in sheets:
+        assert boundary._CELL.findall(sheet) == greedy.findall(sheet)
 
 
 # Cells python-calamine places as far as Z50 (each measured by building the workbook and
