@@ -497,8 +497,11 @@ def _load_sheet(
             package.location,
         )
     where = Location(file=package.location.file, sheet=name)
-    with guarded(where, what, instruction):  # the general walk parses odd sheets as XML
-        scan = scan_sheet(package.parts.get(part, b""))
+    data = package.parts.get(part, b"")
+    scan = quick_scan(data) if package.limits.grid_cells >= QUICK_GRID else None
+    if scan is None:
+        with guarded(where, what, instruction):  # the general walk parses odd sheets as XML
+            scan = scan_sheet(data)
     cells = scan.rows * scan.cols
     if cells > package.limits.grid_cells:
         raise ReadError(
@@ -1101,6 +1104,35 @@ def _entity(m: re.Match[str]) -> str:
     return chr(number) if number <= sys.maxunicode else m.group(0)
 
 
+# The grid a sheet plainly fits in when every cell is within A1:ZZ999 (quick_scan).
+QUICK_ROWS, QUICK_COLUMNS = 999, 702
+QUICK_GRID = QUICK_ROWS * QUICK_COLUMNS
+# Any start of a cell but one in the form _CELL expects with at most two letters and
+# three digits: a cell that lies beyond ZZ999, or that only the full scan can place.
+_BEYOND_QUICK = re.compile(
+    (
+        rb'<c(?! r="[A-Za-z]{1,2}%(p)s[0-9]{1,3}%(p)s"'
+        rb'(?:\s+%(p)s(?!r=)[\w:.-]+%(p)s="[^"<]*%(p)s")*%(p)s\s*%(p)s'
+        rb"(?:/>|>\s*%(p)s<(?:f|v|is|/c)\b))[\s/>]"
+    )
+    % {b"p": b"+" if sys.version_info >= (3, 11) else b""}
+)
+
+
+def quick_scan(data: bytes) -> SheetScan | None:
+    """A sheet's error cells, and formulas found on demand, when every cell plainly lies
+    within A1:ZZ999 (as in every return): its measure is then that grid, an upper bound,
+    found by one search without listing the cells. None when the sheet needs scan_sheet."""
+    cells_part = _sheet_data(data)
+    if _PREFIX_HINT.search(cells_part) and _PREFIXED_CELL.search(cells_part):
+        return None
+    if _BEYOND_QUICK.search(cells_part):
+        return None
+    scan = SheetScan(rows=QUICK_ROWS, cols=QUICK_COLUMNS, data=cells_part)
+    scan.errors = _error_cells(cells_part)
+    return scan
+
+
 def scan_sheet(data: bytes) -> SheetScan:
     """Measure a worksheet part and find its error and formula cells.
 
@@ -1141,14 +1173,22 @@ def _scan_plain(data: bytes) -> SheetScan | None:
     scan.cols = max(map(_column, letters_held), default=-1) + 1
     if len(formulas) <= MAX_NOTED_CELLS:
         scan.formula_cells = {(int(d) - 1, _column(x)) for d, x in formulas}
-    if b't="e"' in cells_part:
-        for m in _ERROR_CELL.finditer(cells_part):
-            if len(scan.errors) >= MAX_NOTED_CELLS:
-                break
-            value = _VALUE.search(m.group(3))
-            position = (int(m.group(2)) - 1, _column(m.group(1)))
-            scan.errors[position] = _unescape(value.group(1)) if value else "#VALUE!"
+    scan.errors = _error_cells(cells_part)
     return scan
+
+
+def _error_cells(cells_part: bytes) -> dict[tuple[int, int], str]:
+    """The error value each error cell shows, by position, in a sheet _CELL can read."""
+    errors: dict[tuple[int, int], str] = {}
+    if b't="e"' not in cells_part:
+        return errors
+    for m in _ERROR_CELL.finditer(cells_part):
+        if len(errors) >= MAX_NOTED_CELLS:
+            break
+        value = _VALUE.search(m.group(3))
+        position = (int(m.group(2)) - 1, _column(m.group(1)))
+        errors[position] = _unescape(value.group(1)) if value else "#VALUE!"
+    return errors
 
 
 def _sheet_data(data: bytes) -> bytes:

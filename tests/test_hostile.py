@@ -784,6 +784,49 @@ def _workbook_with(sheet: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def test_the_quick_scan_never_measures_less_than_the_full_one(corpus):
+    # The quick scan vouches only for sheets whose every cell lies within A1:ZZ999, and
+    # then finds the same error cells and formulas as the full scan.
+    from couple_xl import boundary
+
+    sheets = [b"<sheetData>" + cells + b"</sheetData>" for cells, _ in ODD_CELLS.values()] + [
+        b'<sheetData><row r="1"><c r="ZZ999"><v>1</v></c></row></sheetData>',
+        b'<sheetData><row r="1"><c r="AAA1"><v>1</v></c></row></sheetData>',
+        b'<sheetData><row r="1"><c r="A1000"><v>1</v></c></row></sheetData>',
+        b'<sheetData><row r="1"><c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData>',
+    ]
+    for path in sorted(corpus.returns.glob("*.xls*")):
+        with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as z:
+            sheets += [
+                z.read(i)
+                for i in z.infolist()
+                if i.filename.startswith("xl/worksheets/") and i.file_size < boundary.MiB
+            ]
+    vouched = 0
+    for sheet in sheets:
+        quick = boundary.quick_scan(sheet)
+        if quick is None:
+            continue
+        vouched += 1
+        full = boundary.scan_sheet(sheet)
+        assert full.rows <= boundary.QUICK_ROWS
+        assert full.cols <= boundary.QUICK_COLUMNS
+        assert quick.errors == full.errors
+        for row in range(full.rows):
+            for col in range(full.cols):
+                assert quick.formula_at(row, col) == full.formula_at(row, col)
+    assert vouched > 50
+    for far in (b'<c r="AAA1"><v>1</v></c>', b'<c r="A1000"><v>1</v></c>'):
+        assert boundary.quick_scan(b"<sheetData><row>" + far + b"</row></sheetData>") is None
+    for cells, grid in ODD_CELLS.values():
+        quick = boundary.quick_scan(b"<sheetData>" + cells + b"</sheetData>")
+        if grid is None:  # two references: only the full scan refuses it
+            assert quick is None
+        elif quick is not None:  # python-calamine's grid lies within what it vouches for
+            assert grid[0] <= quick.rows
+            assert grid[1] <= quick.cols
+
+
 def test_formulas_are_found_without_the_shortcut(monkeypatch):
     # The measuring notes which cells start with a formula (a large sheet a MiB at a time)
     # when there are at most MAX_NOTED_CELLS of them; past that, each asked-about column
