@@ -1,30 +1,36 @@
-"""Benchmark `couple-xl consolidate` against simple ways of reading the same files.
+"""Benchmark reading returns: `consolidate` and `check` against the simplest ways of doing
+the same, measured side by side in one run.
 
-    python bench/bench_consolidate.py [--n 1000] [--files DIR] [--repeat 3]
+    python bench/bench_consolidate.py [--n 1000] [--few 400] [--files DIR] [--repeat 3]
 
-Generates N filled returns (spread over partnerships of 20 partners), then times,
-each in a fresh process so that peak memory is its own:
-  (a) a raw python-calamine read of every sheet of every file;
-  (b) a naive loop that loads each file fully with openpyxl;
-  (c) couple-xl consolidate, summary workbook included, and its reading phase
-      alone (read, validate, score, compare; nothing written);
-  (d) consolidate with the read boundary's checks taken out, a measurement only: how
-      close to (a) this design could come if the checks cost nothing;
-and prints the ratios (each quick task's best of --repeat runs, interleaved, since a
-shared machine's speed drifts), peak memory (the largest of the runs), and the cold
-start of `couple-xl --help`.
-Targets: (c) at least 10x faster than (b), at most 2x (a) end to end, peak memory
-for 1,000 returns within 1.5x of 40 (child processes counted), help under 0.25 s.
-No test asserts timings: this script reports them.
+Generates N filled returns (partnerships of 20 partners; the first --few of them are the
+smaller set), then, each task in a fresh process and every task once per round, for
+--repeat rounds (interleaved, so that a shared machine's drift falls on all alike; each
+task's best time counts):
+  - a raw python-calamine read of every sheet of every file, at --few and at N returns;
+  - couple-xl consolidate, summary workbook included, at --few and at N, and its reading
+    phase alone (read, validate, score, compare; nothing written) at N;
+  - a naive loop that loads each file fully with openpyxl, at --few;
+  - `couple-xl check` of one return, and `python -c "import click, python_calamine"`
+    (the imports check cannot do without), a few times a round;
+then the peak memory of consolidate for 1, 40 and N returns (child processes counted)
+and the cold start of `couple-xl --help`.
+
+Targets: consolidate of N ÷ raw read ≤ 2.5× (2× is the goal beyond); naive openpyxl ÷
+consolidate at --few ≥ 10×; check ÷ bare imports ≤ 3× (2× is the goal beyond); peak
+memory for N within 1.5× of 40. No test asserts timings: this script reports them.
+
+couple_xl's modules are compiled to bytecode first, as installing the package does, so
+that no fresh process pays for compiling them (some environments never write bytecode).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +39,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 PER_PARTNERSHIP = 20
+BARE_IMPORTS = "import click, python_calamine"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/memory.py
 
 
@@ -116,34 +123,6 @@ def task_consolidate(files: list[str]) -> None:
         assert len(outcome.result.records) == len(files)
 
 
-def task_unchecked(files: list[str]) -> None:
-    """(d) consolidate with the read boundary's checks taken out: a measurement of what
-    this design could reach if they cost nothing, never a mode of couple_xl (they are
-    what stops hostile files). Only the parts the reader parses are taken from the zip,
-    unmeasured; no sheet is scanned (so no error or formula cell is noticed) and no grid
-    is checked. The reading pool's workers are forked, so they inherit the change."""
-    import io
-    import multiprocessing
-    import zipfile
-
-    from couple_xl import boundary, returns
-
-    if multiprocessing.get_start_method() != "fork":
-        raise SystemExit("the unchecked run needs worker processes that are forked")
-    parsed = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml",
-              "docProps/core.xml", "docProps/app.xml")  # fmt: skip
-
-    def unchecked(data, location, limits=boundary.LIMITS):
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        parts = {n: archive.read(n) for n in parsed if n in archive.NameToInfo}
-        return boundary.Package(location, parts, data, limits)
-
-    returns.open_package = unchecked
-    boundary.scan_sheet = lambda data: boundary.SheetScan(formula_cells=set())
-    boundary.Package.check_grid = lambda self, sheet: None
-    task_consolidate(files)
-
-
 def task_read(files: list[str]) -> None:
     """Consolidation without writing anything: read, validate, score, compare."""
     from couple_xl.consolidate import consolidate
@@ -157,7 +136,6 @@ TASKS = {
     "openpyxl": task_openpyxl,
     "read": task_read,
     "consolidate": task_consolidate,
-    "unchecked": task_unchecked,
 }
 
 
@@ -173,8 +151,10 @@ def _child(task: str, listing: str) -> None:
 
 
 def measure(task: str, files: list[Path]) -> dict:
-    """Run a task in a fresh process; its peak memory counts its child processes (the
-    reading pool's workers) as well, sampled by bench/memory.py."""
+    """Run a task in a fresh process; its time is the task's, measured inside the process
+    from its start (imports included, the interpreter's own start-up not); its peak
+    memory counts its child processes (the reading pool's workers) as well, sampled by
+    bench/memory.py."""
     import memory
 
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
@@ -191,23 +171,35 @@ def measure(task: str, files: list[Path]) -> dict:
     return result
 
 
-def cold_start(runs: int = 7) -> float:
-    exe = Path(sys.executable).with_name("couple-xl")
-    cmd = [str(exe), "--help"] if exe.exists() else [sys.executable, "-m", "couple_xl", "--help"]
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def command(name: str) -> list[str]:
+    """couple-xl as installed beside this Python, or run as a module."""
+    exe = Path(sys.executable).with_name(name)
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "couple_xl"]
+
+
+def wall(cmd: list[str], expect: tuple[int, ...] = (0,)) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True)
+    seconds = time.perf_counter() - start
+    if done.returncode not in expect:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr.decode()}")
+    return seconds
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="returns to generate (default 1000)")
+    parser.add_argument("--few", type=int, default=400, help="the smaller set (default 400)")
     parser.add_argument("--files", type=Path, default=None, help="folder to keep the returns in")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each quick task, best kept (default 3)"
+        "--repeat", type=int, default=3, help="rounds of every task, best kept (default 3)"
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -215,54 +207,72 @@ def main() -> None:
         _child(*args.child)
         return
 
+    import couple_xl
+
+    compileall.compile_dir(Path(couple_xl.__file__).parent, quiet=1)
     folder = args.files or Path(tempfile.gettempdir()) / f"couple-bench-{args.n}"
     generate(folder, args.n)
     files = sorted(folder.glob("*.xlsx"))
-    print(f"\n{len(files)} returns, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB\n")
+    few = files[: args.few]
+    print(f"\n{len(files)} returns, {sum(f.stat().st_size for f in files) / 1e6:.1f} MB")
+    print(f"load average before: {load_average()}\n")
 
-    # This machine's speed drifts between runs: each task but the slow openpyxl loop is
-    # run --repeat times, interleaved, and its best time kept (as timeit does); its
-    # peak memory is the largest of its runs.
-    runs: dict[str, list[dict]] = {task: [] for task in TASKS}
+    check = [*command("couple-xl"), "check", str(files[0])]
+    bare = [sys.executable, "-c", BARE_IMPORTS]
+    plan = [
+        ("calamine", few), ("consolidate", few), ("openpyxl", few),
+        ("calamine", files), ("consolidate", files), ("read", files),
+    ]  # fmt: skip
+    seconds: dict[tuple[str, int], float] = {}
+    peaks: dict[tuple[str, int], float] = {}
+    cold: dict[str, float] = {"check": float("inf"), "bare": float("inf")}
     for _ in range(args.repeat):
-        for task in TASKS:
-            if task != "openpyxl" or not runs[task]:
-                runs[task].append(measure(task, files))
-    results = {
-        task: {
-            "seconds": min(r["seconds"] for r in rs),
-            "peak_mb": max(r["peak_mb"] for r in rs),
-        }
-        for task, rs in runs.items()
-    }
-    print(f"best of {args.repeat} runs (openpyxl: 1)")
-    for task, r in results.items():
-        per = r["seconds"] / len(files) * 1000
-        print(f"{task:12s} {r['seconds']:7.2f} s  {per:6.2f} ms/file  peak {r['peak_mb']:6.0f} MB")
-    c, a, b = (results[k]["seconds"] for k in ("consolidate", "calamine", "openpyxl"))
-    print(f"\nconsolidate vs naive openpyxl (b): {b / c:5.2f}x faster   (target >= 10x)")
-    print(f"consolidate vs raw calamine  (a): {c / a:5.2f}x the time")
-    read = results["read"]["seconds"]
-    print(
-        f"reading phase alone (no summary written): {b / read:5.2f}x faster than (b), "
-        f"{read / a:4.2f}x the time of (a)"
-    )
+        for task, chosen in plan:
+            run = measure(task, chosen)
+            key = (task, len(chosen))
+            seconds[key] = min(seconds.get(key, float("inf")), run["seconds"])
+            peaks[key] = max(peaks.get(key, 0.0), run["peak_mb"])
+        for _ in range(5):  # the quick pair, side by side, a few times a round
+            cold["check"] = min(cold["check"], wall(check))
+            cold["bare"] = min(cold["bare"], wall(bare))
 
-    few = files[:40]
-    small = max((measure("consolidate", few) for _ in range(args.repeat)),
+    print(f"best of {args.repeat} rounds, each task from its start, imports included")
+    for (task, count), took in seconds.items():
+        per = took / count * 1000
+        print(
+            f"{task:12s} {count:5d} returns {took:7.2f} s  {per:6.2f} ms/file  "
+            f"peak {peaks[task, count]:5.0f} MB"
+        )
+    t = seconds
+    nf, n = len(few), len(files)
+    print()
+    ratio_few = t["consolidate", nf] / t["calamine", nf]
+    ratio = t["consolidate", n] / t["calamine", n]
+    print(f"consolidate ÷ raw calamine read, {nf} returns:   {ratio_few:5.2f}x")
+    target = "(target <= 2.5x, 2x beyond)"
+    print(f"consolidate ÷ raw calamine read, {n} returns:  {ratio:5.2f}x   {target}")
+    naive = t["openpyxl", nf] / t["consolidate", nf]
+    print(f"naive openpyxl ÷ consolidate, {nf} returns:     {naive:5.2f}x   (target >= 10x)")
+    read = t["read", n] / t["calamine", n]
+    print(f"reading phase alone (no summary) ÷ raw read, {n}: {read:5.2f}x")
+    print(
+        f'check of one file ÷ `python -c "{BARE_IMPORTS}"`: {cold["check"] / cold["bare"]:5.2f}x '
+        f"({cold['check']:.3f} s against {cold['bare']:.3f} s; target <= 3x, 2x beyond)"
+    )
+    print(f"load average after the timings: {load_average()}")
+
+    small = max((measure("consolidate", files[:40]) for _ in range(args.repeat)),
                 key=lambda r: r["peak_mb"])  # fmt: skip
     baseline = measure("consolidate", files[:1])
-    whole = results["consolidate"]["peak_mb"]
+    whole = peaks["consolidate", n]
+    growth = whole / small["peak_mb"]
     print(
         f"\npeak memory, child processes counted: {baseline['peak_mb']:.0f} MB for 1 return, "
-        f"{small['peak_mb']:.0f} MB for {len(few)}, {whole:.0f} MB for {len(files)}"
+        f"{small['peak_mb']:.0f} MB for 40, {whole:.0f} MB for {n}: {growth:.2f}x the peak "
+        "for 40 (target <= 1.5x)"
     )
-    print(f"consolidate, {len(files)} vs {len(few)} returns: {whole / small['peak_mb']:.2f}x the "
-          "peak memory (target <= 1.5x)")  # fmt: skip
-    print(f"consolidate vs raw calamine (a), end to end: {c / a:.2f}x (target <= 2x)")
-    d = results["unchecked"]["seconds"]
-    print(f"the same without the read boundary's checks (d): {d / a:.2f}x (this design's floor)")
-    print(f"\ncouple-xl --help cold start: {cold_start():.3f} s (target <= 0.25 s)")
+    helps = [wall([*command("couple-xl"), "--help"]) for _ in range(7)]
+    print(f"couple-xl --help cold start: {min(helps):.3f} s (best of 7)")
 
 
 if __name__ == "__main__":
