@@ -1047,8 +1047,11 @@ _CELL_PATTERN = (
 # expression engine a quarter of its work; Python 3.10 has none.
 _CELL = re.compile(_CELL_PATTERN % {b"p": b"+" if sys.version_info >= (3, 11) else b""})
 _HOLDS_SOMETHING = frozenset({b"f", b"v", b"is"})  # a cell's first child, when it holds a value
-# A cell with a namespace prefix, which python-calamine reads like any other.
-_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
+# A cell with a namespace prefix, which python-calamine reads like any other. It takes
+# what follows a tag's first colon as the tag's name whatever comes before it (other
+# letters, digits, "/", control characters, nothing), and ends a name only at a space,
+# tab or line break, "/" or ">": so any prefix of anything else counts.
+_PREFIXED_CELL = re.compile(rb"<[^ \t\r\n<>:]*:c[\s/>]")
 _PREFIX_HINT = re.compile(rb":c[\s/>]")  # a literal start: a quick first look for the above
 _ERROR_CELL = re.compile(
     rb'<c r="([A-Za-z]{1,3})([0-9]{1,7})"(?:\s+(?!r=)[\w:.-]+="[^"<]*")*?\s+t="e"'

@@ -723,6 +723,13 @@ ODD_CELLS = {
         (50, 26),
     ),
     "a row placed after the row before": (b"<row><c><v>2</v></c></row>", (2, 1)),
+    # python-calamine takes whatever comes after a tag's first colon as its name, so a
+    # prefix of any letters (or none at all) still makes a cell.
+    "a prefix in other letters": (
+        '<row r="50"><é:c xmlns:é="urn:x" r="Z50"><v>2</v></é:c></row>'.encode(),
+        (50, 26),
+    ),
+    "an empty prefix": (b'<row r="50"><:c r="Z50"><v>2</v></:c></row>', (50, 26)),
 }
 
 
@@ -750,6 +757,28 @@ def test_an_odd_spelling_of_a_cell_is_never_measured_short(body):
     scan = boundary.scan_sheet(sheet)
     assert scan.rows >= grid[0]
     assert scan.cols >= grid[1]
+
+
+@pytest.mark.parametrize("prefix", ["é", "", "1", "a\x0b", "x/y"], ids=repr)
+def test_a_far_cell_behind_any_prefix_is_refused_before_it_is_loaded(prefix):
+    # A far cell whose tag has a prefix no XML name could start with (python-calamine
+    # reads it all the same) once slipped past both scans: python-calamine then built a
+    # grid past the limit (at XFD1048576 the reader dies). AAA2000 is 1,406,000 cells.
+    from couple_xl import boundary
+    from couple_xl.errors import Location, ReadError
+
+    tag = prefix.encode() + b":c"
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1"><v>1</v></c><' + tag + b' r="AAA2000"><v>2</v></'
+        + tag
+        + b"></row></sheetData></worksheet>"
+    )
+    assert boundary.quick_scan(sheet) is None
+    book = boundary.open_book(_workbook_with(sheet), Location())
+    with pytest.raises(ReadError) as refused:
+        book.sheet("S")
+    assert "AAA2000" in refused.value.message or "cannot read" in refused.value.message
 
 
 def _workbook_with(sheet: bytes) -> bytes:
