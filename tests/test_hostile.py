@@ -770,7 +770,9 @@ def test_a_far_cell_behind_any_prefix_is_refused_before_it_is_loaded(prefix):
     tag = prefix.encode() + b":c"
     sheet = (
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        b'<sheetData><row r="1"><c r="A1"><v>1</v></c><' + tag + b' r="AAA2000"><v>2</v></'
+        b'<sheetData><row r="1"><c r="A1"><v>1</v></c><'
+        + tag
+        + b' r="AAA2000"><v>2</v></'
         + tag
         + b"></row></sheetData></worksheet>"
     )
