@@ -668,10 +668,12 @@ def open_package(
             parts: dict[str, bytes] = {}
             crcs: dict[str, int] = {}
             budget = limits.total_bytes
+            ends = _entry_ends(infos, archive.start_dir)
             for info in infos:
                 if info.is_dir() or not _is_read_part(info.filename):
                     continue
-                part = _decompress(archive, data, info, location, limits, budget)
+                end = ends[id(info)]
+                part = _decompress(archive, data, info, end, location, limits, budget)
                 budget -= len(part)
                 parts[info.filename] = part
                 crcs[info.filename] = info.CRC
@@ -683,10 +685,23 @@ def open_package(
     return package
 
 
+def _entry_ends(infos: list[zipfile.ZipInfo], directory: int) -> dict[int, int]:
+    """Where each entry must end, by id(): where the next entry starts, or the directory
+    for the last, as zipfile works it out on Python 3.12 and later to refuse entries that
+    overlap (a zip bomb can make many entries share one stream)."""
+    ends: dict[int, int] = {}
+    end = directory
+    for info in sorted(infos, key=lambda i: i.header_offset, reverse=True):
+        ends[id(info)] = end
+        end = info.header_offset
+    return ends
+
+
 def _decompress(
     archive: zipfile.ZipFile,
     raw: bytes,
     info: zipfile.ZipInfo,
+    end: int,
     where: Location,
     limits: Limits,
     budget: int,
@@ -695,7 +710,7 @@ def _decompress(
     a document type declaration."""
     cap = min(limits.part_bytes, budget)
     try:
-        data = _inflate(raw, info, cap, limits.ratio)
+        data = _inflate(raw, info, end, cap, limits.ratio)
         if data is None:  # not a plain part: zipfile reads it, with the same caps
             with archive.open(info) as stream:
                 # Nearly every part is read whole by this first read, which stops after a MiB.
@@ -742,19 +757,22 @@ def _bomb(info: zipfile.ZipInfo, where: Location) -> ReadError:
 _UNUSUAL_FLAGS = 0x1 | 0x20 | 0x40
 
 
-def _inflate(raw: bytes, info: zipfile.ZipInfo, cap: int, ratio: int) -> bytes | None:
+def _inflate(raw: bytes, info: zipfile.ZipInfo, end: int, cap: int, ratio: int) -> bytes | None:
     """A stored or deflated part straight from the zip's bytes, as zipfile reads it (at
     most its declared size, its CRC checked once all of it is read) but without
     zipfile's machinery for each part; past a MiB, refused as a bomb as soon as it
     expands more than ``ratio`` times the compressed bytes read so far (_Expands), and
-    never expanded past ``cap`` (the caller refuses more). None for a part this does not
-    handle (encrypted, another compression, an odd header): zipfile then reads it, and
-    says what is wrong."""
+    never expanded past ``cap`` (the caller refuses more); refused (BadZipFile) when its
+    data runs past ``end``, where the next entry starts. None for a part this does not
+    handle (encrypted, another compression, an odd header, a start before the file's
+    first byte): zipfile then reads it, and says what is wrong."""
     if info.flag_bits & _UNUSUAL_FLAGS:
         return None
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return None
     offset = info.header_offset
+    if offset < 0:  # a directory that points before the file: a slice would wrap round
+        return None
     head = raw[offset : offset + _LOCAL.size]
     if len(head) < _LOCAL.size:
         return None
@@ -768,6 +786,8 @@ def _inflate(raw: bytes, info: zipfile.ZipInfo, cap: int, ratio: int) -> bytes |
     if signature != b"PK\x03\x04" or not same:
         return None
     start += name_length + extra_length
+    if start + info.compress_size > end:
+        raise zipfile.BadZipFile(f"Overlapped entries: {info.orig_filename!r}")
     packed = memoryview(raw)[start : start + info.compress_size]
     if len(packed) < info.compress_size:
         return None

@@ -633,6 +633,7 @@ def test_a_part_read_straight_from_the_zip_is_what_zipfile_reads(corpus):
             archive = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError):
             continue
+        ends = boundary._entry_ends(archive.infolist(), archive.start_dir)
         for info in archive.infolist():
             if info.file_size > 8 * boundary.MiB:
                 continue
@@ -641,7 +642,7 @@ def test_a_part_read_straight_from_the_zip_is_what_zipfile_reads(corpus):
             except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError):
                 expected = None
             try:
-                got = boundary._inflate(raw, info, 64 * boundary.MiB, 200)
+                got = boundary._inflate(raw, info, ends[id(info)], 64 * boundary.MiB, 200)
             except (zipfile.BadZipFile, EOFError, zlib.error, boundary._Expands):
                 got = None
             else:
@@ -650,6 +651,58 @@ def test_a_part_read_straight_from_the_zip_is_what_zipfile_reads(corpus):
             assert got == expected, (path.name, info.filename)
             compared += 1
     assert compared > 500
+
+
+def _plain_zip() -> bytes:
+    import io as _io
+
+    buffer = _io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", b"<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<worksheet><sheetData/></worksheet>" * 50)
+    return buffer.getvalue()
+
+
+def _entries_before_the_end(raw: bytes) -> bytes:
+    """The same zip, its entries moved into the archive comment at the end: its directory
+    now says each starts before the first byte of the file (zipfile cannot seek there)."""
+    import struct
+
+    end = raw.rfind(b"PK\x05\x06")
+    head = struct.unpack("<4s4H2LH", raw[end : end + 22])
+    directory_at = head[6]
+    comment = raw[:directory_at] + b"\0" * 10
+    # The directory now starts the file: every offset is taken back by its old place.
+    shifted = struct.pack("<4s4H2LH", *head[:6], len(comment), len(comment))
+    return raw[directory_at:end] + shifted + comment
+
+
+def _entry_running_into_the_next(raw: bytes) -> bytes:
+    """The same zip, its first entry's compressed size in the directory made to reach
+    into the next entry, as in a zip bomb that makes entries share their data."""
+    import struct
+
+    at = raw.find(b"PK\x01\x02")
+    size = struct.unpack("<L", raw[at + 20 : at + 24])[0]
+    return raw[: at + 20] + struct.pack("<L", size + 40) + raw[at + 24 :]
+
+
+@pytest.mark.parametrize(
+    "damage", [_entries_before_the_end, _entry_running_into_the_next], ids=lambda f: f.__name__
+)
+def test_a_zip_whose_directory_points_where_no_entry_can_be_is_refused(damage):
+    # What the directory says about where an entry lies is checked as zipfile checks it
+    # (Python 3.12 and later refuse entries that overlap): the part is damaged, whatever
+    # bytes lie where the directory points.
+    from couple_xl import boundary
+    from couple_xl.errors import Location, ReadError
+
+    raw = _plain_zip()
+    assert boundary.open_package(raw, Location()).parts["xl/workbook.xml"] == b"<workbook/>"
+    with pytest.raises(ReadError) as refused:
+        boundary.open_package(damage(raw), Location())
+    assert "damaged" in refused.value.message
+    assert "xl/workbook.xml" in refused.value.message
 
 
 def test_the_sheet_scan_measures_the_same_with_either_way():
