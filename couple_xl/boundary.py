@@ -1073,11 +1073,20 @@ _HOLDS_SOMETHING = frozenset({b"f", b"v", b"is"})  # a cell's first child, when 
 # tab or line break, "/" or ">": so any prefix of anything else counts.
 _PREFIXED_CELL = re.compile(rb"<[^ \t\r\n<>:]*:c[\s/>]")
 _PREFIX_HINT = re.compile(rb":c[\s/>]")  # a literal start: a quick first look for the above
+# A cell's body, up to where the next cell starts: a body that ran on to the end of the
+# sheet, for a cell left unclosed, would make each such cell's search read the rest of
+# the sheet (quadratic: ten thousand of them took a minute). This part is not yet
+# known to be well-formed XML.
+_BODY = rb"((?:[^<]|<(?!c[\s/>]))*?)"
+# The attributes before a cell's type are those that are not its type: a lazy loop there
+# would also try every later ' t="e"' of a tag that repeats it, and a few thousand
+# repeats then take the scan minutes (the type a tag gives first is its type).
 _ERROR_CELL = re.compile(
-    rb'<c r="([A-Za-z]{1,3})([0-9]{1,7})"(?:\s+(?!r=)[\w:.-]+="[^"<]*")*?\s+t="e"'
+    rb'<c r="([A-Za-z]{1,3})([0-9]{1,7})"(?:\s+(?!r=|t=)[\w:.-]+="[^"<]*")*\s+t="e"'
     + _ATTRIBUTES
-    + rb"\s*>(.*?)</c>",
-    re.S,
+    + rb"\s*>"
+    + _BODY
+    + rb"</c>",
 )
 _CELL_REF = re.compile(r"\$?([A-Za-z]+)\$?([0-9]+)")
 
@@ -1087,8 +1096,7 @@ def _column_formulas(letters: bytes) -> re.Pattern[bytes]:
     """Cells of one column whose first child is a formula (a formula comes first in a cell)."""
     return re.compile(
         rb'<c r="(?i:' + letters + rb')([0-9]{1,7})"' + _ATTRIBUTES + rb"\s*>\s*"
-        rb"<f\b[^>]*?(?:/>|>(.*?)</f>)",
-        re.S,
+        rb"<f\b[^>]*?(?:/>|>" + _BODY + rb"</f>)",
     )
 
 

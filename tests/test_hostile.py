@@ -836,6 +836,50 @@ def test_a_far_cell_behind_any_prefix_is_refused_before_it_is_loaded(prefix):
     assert "AAA2000" in refused.value.message or "cannot read" in refused.value.message
 
 
+@contextlib.contextmanager
+def _no_hang(seconds: int = 120):
+    """Fail, rather than hang the run, when what it guards never ends: a guard against a
+    search that is quadratic in the sheet (hours here), never a measure of speed."""
+    import signal
+
+    def stop(*_):
+        raise AssertionError(f"still searching after {seconds} s: the search is quadratic")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+SLOW_SHEETS = {
+    # A tag that repeats its type: a lazy search tried every later repeat.
+    "a type repeated": b'<row r="1"><c r="A1"' + b' t="e"' * 100_000 + b'/><c r="B1" t="e">'
+    b"<v>#N/A</v></c></row>",
+    # Cells left unclosed: each one's search read the rest of the sheet.
+    "error cells left open": b'<row r="1">' + b'<c r="A1" t="e"><v>1</v>' * 100_000 + b"</row>",
+    "formulas left open": b'<row r="1">' + b'<c r="B1"><f>1+1' * 100_000 + b"</row>",
+}
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGALRM"), reason="POSIX alarm")
+@pytest.mark.parametrize("cells", SLOW_SHEETS.values(), ids=list(SLOW_SHEETS))
+def test_the_sheet_scan_is_never_quadratic_in_a_hostile_sheet(cells):
+    # The scan reads a sheet before it is known to be well-formed XML: a tag repeating
+    # an attribute, or cells never closed, must not make its searches read the sheet
+    # again for every cell. Both scans, and the formulas of the column asked about.
+    from couple_xl import boundary
+
+    sheet = b"<worksheet><sheetData>" + cells + b"</sheetData></worksheet>"
+    with _no_hang():
+        for scan in (boundary.quick_scan(sheet), boundary.scan_sheet(sheet)):
+            assert scan is not None
+            scan.formula_at(0, 1)
+            assert scan.errors.get((0, 1), "#N/A") == "#N/A"
+
+
 def _workbook_with(sheet: bytes) -> bytes:
     """A one-sheet workbook ("S") whose sheet part is ``sheet``."""
     import io as _io
