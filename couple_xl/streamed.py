@@ -12,6 +12,7 @@ again. Memory stays flat in the number of rows.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import tempfile
@@ -166,6 +167,19 @@ class StreamedRows:
             raise ValueError(f"the frame's table {self.table} does not span the frame's rows")
         return xml.replace(frame, f'ref="A1:{last}{max(self.last_row, self.first_row - 1) + 1}"')
 
+    def write_part(self, xml: str, out: IO[bytes]) -> None:
+        """The frame's sheet part ``xml`` with these rows after its own."""
+        head, tail, styles = self._frame(xml)
+        out.write(head)
+        self.file.seek(0)
+        while chunk := self.file.read(_CHUNK):
+            # Each mark is one byte (no chunk boundary splits one), and no style number
+            # holds one: they can be replaced one after another.
+            for mark, style in styles.items():
+                chunk = chunk.replace(mark, style)
+            out.write(chunk)
+        out.write(tail)
+
     def _frame(self, xml: str) -> tuple[bytes, bytes, dict[bytes, bytes]]:
         """The frame's XML cut where the rows go, and the style each mark stands for: the
         style of the frame's cell in that column, on its first data row."""
@@ -187,9 +201,10 @@ class StreamedRows:
         return head.encode(), tail.encode(), styles
 
 
-def splice(package: Path, streams: Mapping[str, StreamedRows], into: Path) -> None:
+def splice(package: Path, streams: Mapping[str, StreamedRows | SheetRows], into: Path) -> None:
     """Copy the workbook at ``package`` to ``into`` with each sheet part's streamed rows
-    spliced in, after the frame's last row, and each one's table stretched over them."""
+    spliced in (a Data sheet's after the frame's last row, its table stretched over
+    them; a laid-out sheet's each in its place among the frame's rows)."""
     # Level 1: the rows are large and repetitive, so most of the saving comes cheap.
     with (
         zipfile.ZipFile(package) as source,
@@ -206,16 +221,111 @@ def splice(package: Path, streams: Mapping[str, StreamedRows], into: Path) -> No
             if streamed is None:
                 target.writestr(info, source.read(info), zipfile.ZIP_DEFLATED, 1)
                 continue
-            head, tail, styles = streamed._frame(source.read(info).decode())
             entry = zipfile.ZipInfo(info.filename, info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
             with target.open(entry, "w") as out:
-                out.write(head)
-                streamed.file.seek(0)
-                while chunk := streamed.file.read(_CHUNK):
-                    # Each mark is one byte (no chunk boundary splits one), and no style
-                    # number holds one: they can be replaced one after another.
-                    for mark, style in styles.items():
-                        chunk = chunk.replace(mark, style)
-                    out.write(chunk)
-                out.write(tail)
+                streamed.write_part(source.read(info).decode(), out)
+
+
+_ROW_START = re.compile(r'<row r="(\d+)"')
+
+
+class SheetRows:
+    """Whole rows of a sheet that XlsxWriter lays out, written as XML to a temporary file
+    as they come, and spliced in among the rows it kept (titles, headings, formulas) by
+    row number when the workbook is packed again. Each row is given in full: its cells'
+    XML, styles resolved, and its height."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []  # each row's 0-based index, ascending
+        self.offsets: list[int] = [0]  # where each row's XML starts in the file, and ends
+        # Open for the object's life: closed by close(), or on leaving a with block.
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+
+    def add(self, row: int, cells: Sequence[str], height: float | None = None) -> None:
+        """Row ``row`` (0-based, after the rows added before) of ``cells`` (their XML),
+        ``height`` points tall (None: the default height)."""
+        if self.rows and row <= self.rows[-1]:
+            raise ValueError(f"row {row + 1} comes after row {self.rows[-1] + 1}")
+        tall = "" if height is None else f' ht="{height:.16g}" customHeight="1"'
+        data = f'<row r="{row + 1}"{tall}>{"".join(cells)}</row>'.encode()
+        self.file.write(data)
+        self.rows.append(row)
+        self.offsets.append(self.offsets[-1] + len(data))
+
+    def __contains__(self, row: object) -> bool:
+        i = bisect.bisect_left(self.rows, row)  # type: ignore[arg-type]
+        return i < len(self.rows) and self.rows[i] == row
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> SheetRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _stretch(self, xml: str) -> str:
+        return xml  # no table of its own
+
+    def _copy(self, first: int, last: int, out: IO[bytes]) -> None:
+        """Copy rows ``first`` to ``last`` (by their place in this file, not inclusive)."""
+        start, end = self.offsets[first], self.offsets[last]
+        self.file.seek(start)
+        while start < end:
+            chunk = self.file.read(min(_CHUNK, end - start))
+            out.write(chunk)
+            start += len(chunk)
+
+    def write_part(self, xml: str, out: IO[bytes]) -> None:
+        """The sheet part ``xml`` XlsxWriter wrote, with these rows among its own."""
+        empty = xml.find("<sheetData/>")
+        if empty >= 0:
+            out.write(xml[:empty].encode() + b"<sheetData>")
+            self._copy(0, len(self.rows), out)
+            out.write(b"</sheetData>" + xml[empty + len("<sheetData/>") :].encode())
+            return
+        start = xml.index("<sheetData>") + len("<sheetData>")
+        end = xml.index("</sheetData>")
+        out.write(xml[:start].encode())
+        done = 0
+        kept = list(_ROW_START.finditer(xml, start, end))
+        for i, found in enumerate(kept):
+            row = int(found.group(1)) - 1
+            upto = bisect.bisect_left(self.rows, row)
+            if upto < len(self.rows) and self.rows[upto] == row:
+                raise ValueError(f"row {row + 1} is both streamed and kept by the frame")
+            self._copy(done, upto, out)
+            done = upto
+            stop = kept[i + 1].start() if i + 1 < len(kept) else end
+            out.write(xml[found.start() : stop].encode())
+        self._copy(done, len(self.rows), out)
+        out.write(xml[end:].encode())
+
+
+_PRESERVE = re.compile(r"^\s|\s$")
+
+
+def cell_xml(ref: str, style: int, value: str | float | bool | None) -> str:
+    """A cell as XlsxWriter writes it, with its style index: blank (None), a boolean, a
+    number (a date as its serial number), or text inline, cut to a cell's limit as
+    XlsxWriter cuts it and escaped as it escapes shared strings."""
+    if value is None:
+        return f'<c r="{ref}" s="{style}"/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" s="{style}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}" s="{style}"><v>{value:.16G}</v></c>'
+    if len(value) > CELL_TEXT:
+        value = value[:CELL_TEXT]
+    if "_x" in value:
+        value = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", value)
+    if _CONTROL.search(value):
+        value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    space = ' xml:space="preserve"' if _PRESERVE.search(value) else ""
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'

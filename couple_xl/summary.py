@@ -61,7 +61,7 @@ from .metadata import FORMAT, PROPERTY_PREFIX, SUMMARY
 from .report import shown
 from .report_rows import answer_rows
 from .returns import SUMMARY_TITLE
-from .streamed import StreamedRows, splice
+from .streamed import SheetRows, StreamedRows, cell_xml, splice
 from .templates import Template
 
 DISAGREE = "Partners disagree"
@@ -266,10 +266,13 @@ class _Book:
     """An XlsxWriter workbook with the summary's styles, and every sheet of it, each
     guarded by Excel's limits (``limits``: small ones in tests)."""
 
-    def __init__(self, path: str, limits: SheetLimits) -> None:
+    def __init__(self, path: str, limits: SheetLimits, streams: ExitStack | None = None) -> None:
         import xlsxwriter
 
         self.limits = limits
+        # Where given, each sheet's table rows are streamed (see _Sheet.append), and
+        # closed with this stack.
+        self.streams = streams
         self.sheets: list[_Sheet] = []
         # What Excel's limits made the writer do (sheets continued, charts shortened).
         self.findings: list[Finding] = []
@@ -319,7 +322,8 @@ class _Book:
         """A new landscape sheet; ``caps`` are the widths (in characters) past which its
         columns' text wraps (``DEFAULT_CAP`` where not given)."""
         ws = self.wb.add_worksheet(title[:31])
-        sheet = _Sheet(self, ws, caps or {}, one_page=one_page)
+        stream = None if self.streams is None else self.streams.enter_context(SheetRows())
+        sheet = _Sheet(self, ws, caps or {}, one_page=one_page, stream=stream)
         if freeze:
             ws.freeze_panes(*freeze)
         self.sheets.append(sheet)
@@ -381,8 +385,19 @@ class _Sheet:
     the height their lines need at those widths, places the charts below the tables,
     and sets up the printed page."""
 
-    def __init__(self, book: _Book, ws, caps: dict[int, float], *, one_page: bool) -> None:
+    def __init__(
+        self,
+        book: _Book,
+        ws,
+        caps: dict[int, float],
+        *,
+        one_page: bool,
+        stream: SheetRows | None = None,
+    ) -> None:
         self.book, self.ws = book, ws
+        # The table rows written as XML as they come, rather than kept by XlsxWriter until
+        # the workbook closes; spliced in among its rows once it has (streamed.py).
+        self.stream = stream
         self.limits = book.limits
         self.caps = {col: excel.column_pixels(width) for col, width in caps.items()}
         self.default_cap = excel.column_pixels(DEFAULT_CAP)
@@ -429,7 +444,15 @@ class _Sheet:
 
     # --- writing and measuring ---
 
-    def write(self, row: int, col: int, value: Any, style: str | None = None) -> None:
+    def write(
+        self,
+        row: int,
+        col: int,
+        value: Any,
+        style: str | None = None,
+        cells: list[str] | None = None,
+    ) -> None:
+        """Write a cell, measured; into ``cells`` as XML where given (a streamed row)."""
         if isinstance(value, Styled):
             value, style = value.value, value.style
         blank = value is None or value == ""
@@ -444,7 +467,16 @@ class _Sheet:
         style = style or _default_style(value)
         fmt, st = self.book.styled(style)
         ws = self.ws
-        if blank:
+        if cells is not None:
+            stored: Any = None
+            if isinstance(value, (dt.datetime, dt.date)):
+                stored = ws._convert_date_time(value)  # the serial number XlsxWriter stores
+            elif not blank:
+                stored = value if isinstance(value, (bool, int, float)) else str(value)
+            ref = f"{column_letters(col)}{row + 1}"
+            cells.append(cell_xml(ref, fmt._get_xf_index(), stored))
+            ws._check_dimensions(row, col)  # so that the sheet's dimension includes it
+        elif blank:
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, Formula):
             ws.write_formula(row, col, value.text, fmt, value.value)
@@ -545,12 +577,22 @@ class _Sheet:
             self.heights[row] = points
 
     def append(
-        self, values: Sequence[Any], style: str | None = None, *, span_last: bool = False
+        self,
+        values: Sequence[Any],
+        style: str | None = None,
+        *,
+        span_last: bool = False,
+        framed: bool = False,
     ) -> int:
         """Write a table row, blank cells bordered up to the table's width (``span_last``:
         the last value merged across to the last column of the sheet's tables); returns
-        its 0-based index."""
+        its 0-based index. The row is streamed where the sheet streams and nothing of it
+        changes once the sheet is laid out (``framed``: kept by XlsxWriter, as a heading
+        row, sized then, or a row a chart shows, whose values XlsxWriter stores with the
+        chart, must be)."""
         row = self.row
+        streamed = not (framed or span_last) and self._streamable(row, values)
+        cells: list[str] | None = [] if streamed else None
         for col in range(max(len(values), self.table_width)):
             value = values[col] if col < len(values) else None
             if isinstance(value, Styled):
@@ -560,9 +602,28 @@ class _Sheet:
             if span_last and col == len(values) - 1:
                 self._span(row, col, value, cell_style or _default_style(value))
                 break
-            self.write(row, col, value, cell_style)
+            self.write(row, col, value, cell_style, cells)
+        if cells is not None and self.stream is not None:
+            points = self.heights.get(row, 0.0)
+            # A row is whole pixels, as finish sets the other rows' heights.
+            height = math.ceil(points / 0.75) * 0.75 if points > excel.DEFAULT_ROW_POINTS else None
+            self.stream.add(row, cells, height)
         self.row += 1
         return row
+
+    def _streamable(self, row: int, values: Sequence[Any]) -> bool:
+        """Whether a row can be streamed: it is on the sheet and holds no formula (left to
+        XlsxWriter, which writes its cached value) and no number XlsxWriter refuses."""
+        if self.stream is None or not self.fits(row):
+            return False
+        for value in values:
+            if isinstance(value, Styled):
+                value = value.value
+            if isinstance(value, Formula) or (
+                isinstance(value, float) and not math.isfinite(value)
+            ):
+                return False
+        return True
 
     def _span(self, row: int, col: int, value: Any, style: str) -> None:
         if not self.fits(row, col):
@@ -645,7 +706,7 @@ class _Sheet:
         for col, modifier in (modifiers or {}).items():
             styles[col] += f"+{modifier}"
         return self.append([Styled(label, s) for label, s in zip(labels, styles)],
-                           span_last=span_last)  # fmt: skip
+                           span_last=span_last, framed=True)  # fmt: skip
 
     def chart(self, chart, width: int, height: int, description: str) -> None:
         """A chart, placed below the tables once they are measured: side by side with the
@@ -737,8 +798,9 @@ class _Sheet:
         self._name_tables()
         if not (self.one_page and self._one_page(last_row)):
             self._page_breaks(last_row)
+        stream = self.stream if self.stream is not None else ()
         for row, points in self.heights.items():
-            if points > excel.DEFAULT_ROW_POINTS and row < limits.rows:
+            if points > excel.DEFAULT_ROW_POINTS and row < limits.rows and row not in stream:
                 ws.set_row_pixels(row, math.ceil(points / 0.75))  # a row is whole pixels
         for row in sorted(self._hidden):
             ws.set_row(row, None, None, {"hidden": True})
@@ -1217,7 +1279,8 @@ def _overview(sheet: _Sheet, view: AudienceView, generated: dt.datetime) -> None
             Styled(_score(r.overall), "score_bold+pair_start"),
             Styled(_band_text(r.overall_band), "bold+pair_end"),
         ]
-        sheet.append(row)
+        # Kept by XlsxWriter, not streamed: the chart below stores these values with it.
+        sheet.append(row, framed=True)
     first = header_row + 1
     if rounds:
         _overview_colours(sheet, rounds, first, len(header) - 1)
@@ -1482,11 +1545,13 @@ def _comparison_scores(
                 _score(summary.sd),
                 agree if summary.spread is not None else "",
             ]
+        # Kept by XlsxWriter, not streamed: the charts store these values with them.
         sheet.append(
             [Styled(summary.name, "bold")]
             + [Styled(_score(score), "score") for score in scores]
             + [Styled(stats[0], "score_bold"), Styled(stats[1], "score"),
-               Styled(stats[2], "sd"), Styled(stats[3], "text")]
+               Styled(stats[2], "sd"), Styled(stats[3], "text")],
+            framed=True,
         )  # fmt: skip
     spans = _Spans(header_row, header_row + 1, sheet.row - 1, n)
     sheet.append(
@@ -1925,23 +1990,27 @@ def write_summary(
     path: Path,
     generated: dt.datetime | None = None,
     limits: SheetLimits | None = None,
+    *,
+    stream: bool = True,
 ) -> list[Finding]:
     """Write the summary workbook of ``view`` atomically (a temporary file, then a rename).
 
     Returns what Excel's limits (``limits``, by default Excel's own) made it change or
     leave out, located by sheet: the Overview lists the same. Empty when nothing.
+    ``stream``: every sheet's table rows are streamed, so memory stays flat in the number
+    of returns; without it XlsxWriter keeps all but the Data sheet's (the same workbook,
+    made the plain way).
     """
     generated = generated or dt.datetime.now(dt.timezone.utc)
     limits = limits or excel.SHEET_LIMITS
     with atomic_target(path) as tmp:
-        # With a Data sheet, its rows are streamed in after XlsxWriter has closed a frame
-        # of the workbook (see streamed.py).
-        frame = tmp.with_name(tmp.stem + "-frame.xlsx") if view.per_partner else tmp
+        # Streamed rows are spliced in after XlsxWriter has closed a frame of the
+        # workbook (see streamed.py).
+        frame = tmp.with_name(tmp.stem + "-frame.xlsx")
         try:
-            found = _write_book(view, frame, generated, tmp, limits)
+            found = _write_book(view, frame, generated, tmp, limits, stream)
         finally:
-            if frame != tmp:
-                frame.unlink(missing_ok=True)
+            frame.unlink(missing_ok=True)
     return [Finding(f.message, Location(path, f.location.sheet), f.severity) for f in found]
 
 
@@ -1951,28 +2020,35 @@ def _write_book(
     generated: dt.datetime,
     target: Path,
     limits: SheetLimits,
+    stream: bool,
 ) -> list[Finding]:
-    book = _Book(str(frame), limits)
-    fn = formulas.Functions(formulas.ADDIN)
-    overview = _overview_sheet(book, view)
-    for p, r in view.latest:
-        _comparison(book, p, r, fn)
-    _questions(book, view)
-    _actions(book, view)
-    _progress(book, view)
-    _trend(book, view)
-    if not view.per_partner:
-        _overview(overview, view, generated)
-        book.finish()
-        book.wb.close()
-        return [*book.findings, *book.left_out()]
-    _log(book, view)
     with ExitStack() as streams:
-        data = _data(book, view, streams)
+        book = _Book(str(frame), limits, streams if stream else None)
+        fn = formulas.Functions(formulas.ADDIN)
+        overview = _overview_sheet(book, view)
+        for p, r in view.latest:
+            _comparison(book, p, r, fn)
+        _questions(book, view)
+        _actions(book, view)
+        _progress(book, view)
+        _trend(book, view)
+        data: dict[str, StreamedRows] = {}
+        if view.per_partner:
+            _log(book, view)
+            data = _data(book, view, streams)
         _overview(overview, view, generated)
         book.finish()
         book.wb.close()
-        splice(frame, {_part_of(book, title): rows for title, rows in data.items()}, target)
+        parts: dict[str, StreamedRows | SheetRows] = {
+            _part_of(book, title): rows for title, rows in data.items()
+        }
+        for sheet in book.sheets:
+            if sheet.stream:
+                part = _part_of(book, sheet.ws.name)
+                if part in parts:
+                    raise RuntimeError(f"{sheet.ws.name} is streamed twice")
+                parts[part] = sheet.stream
+        splice(frame, parts, target)
     return [*book.findings, *book.left_out()]
 
 
