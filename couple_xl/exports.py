@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .audience import AudienceView, Respondent, RoundView, SuggestedAction
 from .errors import Finding
@@ -101,15 +102,25 @@ def write_csv(view: AudienceView, folder: Path) -> list[Path]:
 
 def as_json(view: AudienceView) -> dict[str, Any]:
     """Everything the view holds, with text exactly as typed."""
-    partnerships = []
-    for p in view.partnerships:
-        rounds = [_round_json(r, view.per_partner) for r in p.rounds]
-        partnerships.append({"partnership_id": p.id, "name": p.name, "rounds": rounds})
-    return {
-        "format": "couple_xl/summary/1",
-        "partnerships": partnerships,
-        "actions_progress": progress_rows(view),
-        "files": [
+    return {key: list(value) if key in _LISTED else value for key, value in _json_parts(view)}
+
+
+_LISTED = ("partnerships", "files")  # made one item at a time (_json_parts)
+
+
+def _json_parts(view: AudienceView) -> Iterator[tuple[str, Any]]:
+    """The JSON's keys and values, in order; the long lists as iterators of their items,
+    so that a writer can hold one partnership or file at a time."""
+    yield "format", "couple_xl/summary/1"
+    yield "partnerships", (
+        {"partnership_id": p.id, "name": p.name,
+         "rounds": [_round_json(r, view.per_partner) for r in p.rounds]}
+        for p in view.partnerships
+    )  # fmt: skip
+    yield "actions_progress", progress_rows(view)
+    yield (
+        "files",
+        (
             {
                 "file": f.path,
                 "verdict": f.verdict,
@@ -118,9 +129,32 @@ def as_json(view: AudienceView) -> dict[str, Any]:
                 "sha256": f.sha256,
             }
             for f in view.files
-        ],
-        "findings": [finding_json(f) for f in view.findings],
-    }
+        ),
+    )
+    yield "findings", [finding_json(f) for f in view.findings]
+
+
+def _dump_json(view: AudienceView, f: IO[str]) -> None:
+    """``as_json(view)`` written as ``json.dump(..., indent=2)`` writes it, character for
+    character, one partnership and one file at a time: a run of 10,000 returns would
+    otherwise hold its whole JSON in memory at once."""
+
+    def dumped(value: Any, depth: int) -> str:
+        # Text in JSON never holds a raw line break, so every line break is indentation.
+        text = json.dumps(value, ensure_ascii=False, indent=2)
+        return text.replace("\n", "\n" + "  " * depth)
+
+    f.write("{")
+    for n, (key, value) in enumerate(_json_parts(view)):
+        f.write(("," if n else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
+        if key not in _LISTED:
+            f.write(dumped(value, 1))
+            continue
+        count = 0
+        for count, item in enumerate(value, start=1):
+            f.write(("[" if count == 1 else ",") + "\n    " + dumped(item, 2))
+        f.write("\n  ]" if count else "[]")
+    f.write("\n}")
 
 
 def _round_json(r: RoundView, per_partner: bool) -> dict[str, Any]:
@@ -217,6 +251,5 @@ def _respondent_json(who: Respondent) -> dict[str, Any]:
 
 def write_json(view: AudienceView, path: Path) -> Path:
     """Everything the view holds as JSON (UTF-8, text exactly as typed), atomically."""
-    data = as_json(view)
-    _atomic_text(path, lambda f: json.dump(data, f, ensure_ascii=False, indent=2))
+    _atomic_text(path, lambda f: _dump_json(view, f))
     return path
