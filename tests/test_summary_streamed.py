@@ -230,3 +230,26 @@ def test_json_written_a_piece_at_a_time_equals_one_dump(corpora, corpus, level, 
     whole = json.dumps(as_json(view), ensure_ascii=False, indent=2)
     assert out.read_text(encoding="utf-8") == whole
     assert json.loads(whole)["partnerships"]
+
+
+def test_records_share_the_texts_every_return_repeats(corpora):
+    """Each return is read apart (in a worker process, at scale), with its own copy of
+    every question id and cell reference; the run keeps one, and nothing else changes."""
+    from couple_xl.returns import read_return
+
+    files = sorted(corpora["demo"].rglob("*.xlsx"))
+    records = consolidate(files).records
+    assert len(records) >= 2
+    first, second = records[0], records[1]
+    shared = set(first.cells) & set(second.cells)
+    assert shared
+    for qid in shared:
+        (a,) = [k for k in first.cells if k == qid]
+        (b,) = [k for k in second.cells if k == qid]
+        assert a is b
+        assert first.cells[qid] is second.cells[qid] or first.cells[qid] != second.cells[qid]
+    alone = read_return(first.path)
+    assert (alone.answers, alone.comments, alone.cells) == (
+        first.answers, first.comments, first.cells
+    )  # fmt: skip
+    assert alone.assessment.values == first.assessment.values
