@@ -147,7 +147,13 @@ def _scale(size: float, bold: bool) -> float:
     return size / BASE_FONT_SIZE * (BOLD_WIDTH if bold else 1.0)
 
 
-@lru_cache(maxsize=1 << 16)
+# The summary measures the same few texts (headings, statements, the scale's words) again
+# and again among texts that never recur (file names, ids): a small cache keeps the first
+# and lets the others go, where a large one held every text of a large run.
+MEASURES_KEPT = 1 << 12
+
+
+@lru_cache(maxsize=MEASURES_KEPT)
 def text_pixels(text: str, size: float = BASE_FONT_SIZE, bold: bool = False) -> int:
     """The width a cell needs to show ``text`` (its widest line) unwrapped, in pixels,
     padding included: XlsxWriter's ``cell_autofit_width``, scaled to the font."""
@@ -159,7 +165,7 @@ def text_pixels(text: str, size: float = BASE_FONT_SIZE, bold: bool = False) -> 
     return math.ceil((widest - CELL_PADDING) * _scale(size, bold)) + CELL_PADDING
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=MEASURES_KEPT)
 def wrapped_lines(text: str, pixels: int, size: float = BASE_FONT_SIZE, bold: bool = False) -> int:
     """How many lines ``text`` takes when wrapped in a cell ``pixels`` wide: words fill
     each line in turn, as Excel and LibreOffice wrap them; a word longer than a line is
