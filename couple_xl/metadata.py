@@ -123,6 +123,15 @@ class WorkbookMetadata:
         """Metadata from a mapping of field names to values; raises MetadataProblem."""
         return cls(**data)
 
+    def unchecked_copy(self, **changes: Any) -> WorkbookMetadata:
+        """A copy with ``changes`` made and not checked: for the placeholders a round's
+        workbook is built with, which are longer than a name may be. Never for values
+        read from outside."""
+        copy = object.__new__(WorkbookMetadata)
+        for f in fields(self):
+            object.__setattr__(copy, f.name, changes.get(f.name, getattr(self, f.name)))
+        return copy
+
     def as_strings(self) -> dict[str, str]:
         """Every field as text, in field order, as the rules write it; '' for a missing
         value."""

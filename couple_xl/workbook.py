@@ -1402,8 +1402,8 @@ class RoundWorkbook:
         self._stencil = Stencil.cut(workbook_parts(wb, lite), self._placeholders, TEXT_FORMS)
 
     def _placed(self, meta: WorkbookMetadata) -> WorkbookMetadata:
-        # model_copy does not validate: the text placeholder is longer than a name may be.
-        return meta.model_copy(update={f: self._placeholders[f].text for f in STAMPED})
+        # Unchecked: the text placeholder is longer than a name may be.
+        return meta.unchecked_copy(**{f: self._placeholders[f].text for f in STAMPED})
 
     def write(self, meta: WorkbookMetadata, path: Path, extension_id: str | None = None) -> Path:
         """Write the workbook of the partner that ``meta`` describes to ``path``
