@@ -1747,13 +1747,16 @@ def _progress(book: _Book, view: AudienceView) -> None:
     rounds = [(p, r) for p in view.partnerships for r in p.rounds if r.progress]
     if not rounds:
         return
-    fixed = ["Action id", "Principle", "Agreed action", "Lead", "Due"]
-    caps = {1: 14, 2: 36, 3: 16, 4: 14}
+    # Whether partners differ and whether it is closed stand beside the action, so that
+    # both print on every page across with it; the partners' views follow.
+    fixed = ["Action id", "Principle", "Agreed action", "Partners differ", "Closed", "Lead", "Due"]
+    repeated = fixed.index("Closed")
+    caps = {1: 14, 2: 36, 3: 10, 4: 10, 5: 16, 6: 14}
     most = max(len(r.partners) for _, r in rounds)
     for i in range(most if view.per_partner else 0):
         caps[len(fixed) + 2 * i], caps[len(fixed) + 2 * i + 1] = 14, 28
     sheet = book.sheet("Action progress", caps, freeze=(3, 0))
-    sheet.repeat_columns = (0, 2)
+    sheet.repeat_columns = (0, repeated)
     pairs = ((len(fixed) + 2 * i, len(fixed) + 2 * i + 1) for i in range(most))
     sheet.column_groups = [(0, len(fixed) - 1), *(pairs if view.per_partner else ())]
     sheet.title(
@@ -1770,13 +1773,18 @@ def _progress(book: _Book, view: AudienceView) -> None:
         else:
             views = [*STATUSES, "No answer"]
             counts = range(len(fixed), len(fixed) + len(views))
-        header_row = sheet.header(
-            [*fixed, *views, "Partners differ", "Closed"], numbers=counts, row_titles=2
-        )
+        header_row = sheet.header([*fixed, *views], numbers=counts, row_titles=2)
         for progress in r.progress:
             a = progress.action
-            row: list[Any] = [Styled(a.id, "id"), progress.principle, a.text, a.lead,
-                              a.due_shown]  # fmt: skip
+            row: list[Any] = [
+                Styled(a.id, "id"),
+                progress.principle,
+                a.text,
+                "differ" if progress.disagree else "",
+                "closed" if progress.closed else "open",
+                a.lead,
+                a.due_shown,
+            ]
             if view.per_partner:
                 for name in partners:
                     mine = [v for v in progress.views if v.partner == name]
@@ -1784,10 +1792,9 @@ def _progress(book: _Book, view: AudienceView) -> None:
                     row.append("; ".join(v.comment for v in mine if v.comment))
             else:
                 row += [Styled(count or "", "count") for _, count in progress.counts]
-            row += ["differ" if progress.disagree else "", "closed" if progress.closed else "open"]
             sheet.append(row)
         last = sheet.row - 1
-        flag = len(fixed) + len(views)
+        flag = fixed.index("Partners differ")
         differ = f'=${column_letters(flag)}{header_row + 2}="differ"'
         sheet.highlight(header_row + 1, flag, last, flag, differ, "error")
         sheet.blank()

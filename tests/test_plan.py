@@ -235,6 +235,10 @@ def test_plan_new_consolidate_plan_again(cycle, template):
     flat = [c.value for row in sheet.iter_rows() for c in row]
     assert "differ" in flat
     assert "In use since February" in flat
+    # Whether partners differ and whether it is closed stand beside the action, in the
+    # columns printed on every page across, never pages away from it.
+    header = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Action id")
+    assert header[:5] == ("Action id", "Principle", "Agreed action", "Partners differ", "Closed")
 
     # Totals only at partnership level: counts, no partner names, no comments.
     result = run("consolidate", returns1, returns2, "-o", tmp_path / "t.xlsx", "--level",
