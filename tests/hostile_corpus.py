@@ -377,12 +377,16 @@ def far_corner(ref: str, cell: bytes = b'<c r="%s" t="inlineStr"><is><t>x</t></i
 
 # A far cell spelt in ways that spreadsheet apps do not write but that python-calamine
 # reads all the same (it would then try to build the whole grid, and the process dies):
-# the start tag split by a line break, a namespace prefix, a comment before the value.
+# the start tag split by a line break, a namespace prefix, a comment before the value,
+# a prefix in letters other than ASCII.
 FAR_CELL_SPELLINGS = {
     "split-tag": b'<c\nr="%s" t="inlineStr"><is><t>x</t></is></c>',
     "prefixed": b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     b' r="%s" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c>',
     "comment-first": b'<c r="%s" t="inlineStr"><!-- a note --><is><t>x</t></is></c>',
+    # python-calamine takes whatever comes after a tag's first colon as its name.
+    "odd-prefix": b'<\xc3\xa9:c xmlns:\xc3\xa9="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    b' r="%s" t="inlineStr"><is><t>x</t></is></\xc3\xa9:c>',
 }
 
 
