@@ -306,20 +306,20 @@ def write_plan(latest: RoundResult, rows: list[PlanRow], path: Path) -> Path:
         for offset, row in enumerate(rows, start=1):
             r = first + offset
             shown = _shown(row, names)
+            due = AgreedAction("", "", "", due=row.due).due_date
             for col, text in enumerate(shown):
                 spare_principle = col == COLUMN["principle"] and row.spare
-                form = field if col in inputs or spare_principle else wrap
-                due = AgreedAction("", "", "", due=row.due).due_date
-                if col == COLUMN["due"] and due is not None:
-                    ws.write_datetime(r, col, dt.datetime(due.year, due.month, due.day),
-                                      date_field)  # fmt: skip
-                elif not text:
-                    # A blank cell, as Excel leaves one, rather than an empty string.
-                    ws.write_blank(r, col, None, date_field if col == COLUMN["due"] else form)
-                elif col == COLUMN["due"]:
-                    ws.write_string(r, col, text, date_field)
+                if col == COLUMN["due"]:
+                    form = date_field
                 else:
+                    form = field if col in inputs or spare_principle else wrap
+                if col == COLUMN["due"] and due is not None:
+                    ws.write_datetime(r, col, dt.datetime(due.year, due.month, due.day), form)
+                elif text:
                     ws.write_string(r, col, text, form)
+                else:
+                    # A blank cell, as Excel leaves one, rather than an empty string.
+                    ws.write_blank(r, col, None, form)
             # No spreadsheet app sizes a row to its wrapped text when it opens a file.
             needed = max(wrapped_lines(v, w, 1.2) for v, w in zip(shown, WIDTHS))
             ws.set_row(r, 13 * needed + 3)
