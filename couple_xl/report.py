@@ -64,19 +64,16 @@ class ReportError(CoupleError):
 # --- numbers as the summary shows them ------------------------------------------------------
 
 
-one_decimal = scoring.shown_score
-
-
 def shown(value: float | None) -> str:
     """A score as the summary shows it ("3.3"), or "" for no score."""
-    return "" if value is None else str(one_decimal(value))
+    return "" if value is None else str(scoring.shown_score(value))
 
 
 def shown_change(value: float | None) -> str:
     """A change with its sign ("+0.4", "−0.2"); "0.0" when it rounds to nothing."""
     if value is None:
         return ""
-    rounded = one_decimal(value)
+    rounded = scoring.shown_score(value)
     if rounded == 0:
         return "0.0"
     return f"+{rounded}" if rounded > 0 else f"\u2212{-rounded}"

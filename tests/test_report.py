@@ -17,7 +17,8 @@ from couple_xl.cli import main
 from couple_xl.consolidate import consolidate
 from couple_xl.levels import PARTNER, PARTNERSHIP
 from couple_xl.plan import PlanOptions, run_plan
-from couple_xl.report import drawable, one_decimal, shown, shown_change, write_report
+from couple_xl.report import drawable, shown, shown_change, write_report
+from couple_xl.scoring import shown_score as one_decimal
 from tests.helpers import EMOJI, fill, generate, named_cell
 from tests.pdf import (
     A4,
